@@ -1,0 +1,78 @@
+"""The ``kg`` command: one subcommand per job. Each delegates to its stage module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+from pathlib import Path
+
+from kg import __version__
+from kg.iris import base_from_env
+from kg.paths import OUTPUT_DIR, SEEDS_DIR
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kg", description="OSCE press releases as a linked-data knowledge graph.")
+    p.add_argument("--version", action="version", version=f"osce-kg {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    x = sub.add_parser("extract", help="extract release records from pages (JSON Lines on stdout)",
+                       description="Read release pages (text snapshots or HTML; files, folders or - for stdin) "
+                                   "and print one JSON record per release. Errors go to stderr, one line per input. "
+                                   "Exit 0 when every input was read, 1 when some failed.")
+    x.add_argument("paths", nargs="+", metavar="PATH")
+    x.set_defaults(handler="kg.extract:main")
+
+    b = sub.add_parser("build", help="build, validate and publish the graph",
+                       description="ingest → extract → map → validate → publish: dumps, VoID/DCAT, validation "
+                                   "report and ontology docs into the output folder (swapped in atomically).")
+    b.add_argument("--seeds", type=Path, default=SEEDS_DIR, help="folder of input pages (default: seeds/)")
+    b.add_argument("--out", type=Path, default=OUTPUT_DIR, help="output folder (default: output/)")
+    b.add_argument("--base", default=base_from_env(), help="base IRI of the data (default: $KG_BASE or %(default)s)")
+    b.add_argument("--keep-going", action="store_true", help="exit 0 even when some releases were rejected")
+    b.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(handler="kg.build:main")
+
+    s = sub.add_parser("serve", help="serve the published graph: SPARQL endpoint, linked data, query page",
+                       description="Serve the graph built into --data over HTTP (FastAPI on uvicorn).")
+    s.add_argument("--data", type=Path, default=OUTPUT_DIR, help="a build's output folder (default: output/)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--timeout", type=float, default=10.0, help="per-query time limit in seconds (default: 10)")
+    s.add_argument("--max-results", type=int, default=100_000, help="result cap per query (default: 100000)")
+    s.add_argument("--backend", default=None, metavar="URL",
+                   help="answer from this external SPARQL endpoint instead of the embedded store")
+    s.set_defaults(handler="kg.serve:main")
+
+    q = sub.add_parser("query", help="run a SPARQL query against an endpoint (SPARQLWrapper)",
+                       description="Run a SPARQL query (a string, @file, or - for stdin) and print the result.")
+    q.add_argument("query")
+    q.add_argument("--endpoint", default="http://127.0.0.1:8000/sparql")
+    q.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    q.set_defaults(handler="kg.query:main")
+
+    u = sub.add_parser("publish", help="load the built graph into an external SPARQL store (Graph Store Protocol)",
+                       description="Upload the built graph to a SPARQL 1.1 Graph Store HTTP Protocol endpoint, "
+                                   "in chunks, resumably, replacing the named graph where the store allows.")
+    u.add_argument("--to", required=True, metavar="URL", help="the store's Graph Store Protocol endpoint")
+    u.add_argument("--graph", default=None, metavar="IRI", help="target named graph (default: the dataset IRI)")
+    u.add_argument("--data", type=Path, default=OUTPUT_DIR, help="a build's output folder (default: output/)")
+    u.add_argument("--user", default=None, help="user:password for HTTP digest/basic auth")
+    u.set_defaults(handler="kg.remote:publish_main")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    module, func = args.handler.split(":")
+    try:
+        return int(getattr(import_module(module), func)(args) or 0)
+    except KeyboardInterrupt:
+        print("kg: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
