@@ -1,0 +1,61 @@
+"""The persistent pyoxigraph store of a build: ``output/store/``, loaded from ``osce-kg.trig``.
+
+``write_store`` bulk-loads the TriG into a temporary folder beside the target and renames it into
+place only once complete (a ``COMPLETE`` stamp is written last), so a reader never opens a half-loaded
+store. ``open_store`` opens the store read-only when it is complete and not older than the TriG,
+rebuilding it first otherwise.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+TRIG_NAME = "osce-kg.trig"
+STORE_NAME = "store"
+STAMP = "COMPLETE"
+
+
+def write_store(trig: Path, store_dir: Path) -> None:
+    """Bulk-load ``trig`` into a fresh store at ``store_dir``, replacing any previous one atomically."""
+    if not trig.is_file():
+        raise FileNotFoundError(f"no TriG dump to load: {trig}")
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.", dir=store_dir.parent))
+    try:
+        store = Store(str(tmp / STORE_NAME))
+        with trig.open("rb") as f:
+            store.bulk_load(f, RdfFormat.TRIG)
+        store.flush()
+        store.optimize()
+        del store
+        gc.collect()  # release RocksDB's lock before the folder moves
+        (tmp / STORE_NAME / STAMP).write_text(f"{trig.name}\n", encoding="utf-8")
+        old = None
+        if store_dir.exists():
+            old = store_dir.with_name(f"{tmp.name}.old")
+            os.replace(store_dir, old)
+        os.replace(tmp / STORE_NAME, store_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def is_current(data_dir: Path) -> bool:
+    """True when ``data_dir/store`` is complete and not older than ``data_dir/osce-kg.trig``."""
+    stamp = data_dir / STORE_NAME / STAMP
+    trig = data_dir / TRIG_NAME
+    return stamp.is_file() and (not trig.exists() or stamp.stat().st_mtime_ns >= trig.stat().st_mtime_ns)
+
+
+def open_store(data_dir: Path) -> Store:
+    """A read-only store of a build's output folder, (re)loaded from its TriG when missing or stale."""
+    if not is_current(data_dir):
+        write_store(data_dir / TRIG_NAME, data_dir / STORE_NAME)
+    return Store.read_only(str(data_dir / STORE_NAME))
