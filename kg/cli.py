@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--graph", default=None, metavar="IRI", help="target named graph (default: the dataset IRI)")
     u.add_argument("--data", type=Path, default=OUTPUT_DIR, help="a build's output folder (default: output/)")
     u.add_argument("--user", default=None, help="user:password for HTTP digest/basic auth")
+    u.add_argument("--update", default=None, metavar="URL",
+                   help="the store's SPARQL Update endpoint (default: guessed beside --to) for an atomic swap")
     u.set_defaults(handler="kg.remote:publish_main")
     return p
 

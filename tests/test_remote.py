@@ -1,0 +1,129 @@
+"""`kg publish` against a real store: Oxigraph's server on a free loopback port."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from kg import cli, remote
+from kg.remote import PublishError, publish, skolemize, update_endpoint_for
+from stores import oxigraph_server, select
+
+GRAPH = "https://example.org/graph/test"
+EX = "https://example.org/"
+
+
+def write_dump(folder: Path, n: int, tag: str = "a") -> Path:
+    """A build-like folder whose dump has ``n`` plain triples plus one blank node spanning the file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["_:b0 <https://example.org/p> \"first\" ."]
+    lines += [f'<{EX}{tag}/{i}> <{EX}p> "{tag} {i}"@en .' for i in range(n)]
+    lines += [f"<{EX}{tag}/0> <{EX}q> _:b0 ."]
+    with gzip.open(folder / remote.DUMP, "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    (folder / "build.json").write_text(json.dumps({"base": EX}), encoding="utf-8")
+    return folder
+
+
+def graph_rows(base: str, graph: str = GRAPH) -> list[dict[str, str]]:
+    return select(base + "/query", f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+
+def graphs(base: str) -> set[str]:
+    return {r["g"] for r in select(base + "/query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+
+
+@pytest.fixture
+def store(tmp_path):
+    with oxigraph_server(tmp_path / "store") as base:
+        yield base
+
+
+def test_skolemize_rewrites_subject_and_object_blank_nodes_only():
+    genid = b"https://example.org/.well-known/genid/x-"
+    assert skolemize(b'_:a <p> "_:not a node" .', genid) == b'<https://example.org/.well-known/genid/x-a> <p> "_:not a node" .'
+    assert skolemize(b"<s> <p> _:b1 .", genid) == b"<s> <p> <https://example.org/.well-known/genid/x-b1> ."
+    assert skolemize(b'<s> <p> "x" .', genid) == b'<s> <p> "x" .'
+
+
+def test_update_endpoint_is_found_beside_known_graph_store_paths():
+    assert update_endpoint_for("http://h:7878/store") == "http://h:7878/update"
+    assert update_endpoint_for("http://h:8890/sparql-graph-crud-auth") == "http://h:8890/sparql-auth"
+    assert update_endpoint_for("http://h:3030/ds/data") == "http://h:3030/ds/update"
+    assert update_endpoint_for("http://h/unknown") is None
+
+
+def test_chunked_upload_loads_every_triple_and_keeps_blank_nodes_joined(store, tmp_path):
+    data = write_dump(tmp_path / "out", 50)
+    assert publish(data, store + "/store", GRAPH, chunk_triples=7, progress=False) == 52
+    rows = graph_rows(store)
+    assert len(rows) == 52
+    first = [r["s"] for r in rows if r["o"] == "first"]
+    joined = [r["o"] for r in rows if r["p"] == f"{EX}q"]
+    assert first == joined and first[0].startswith("https://example.org/.well-known/genid/")
+    assert graphs(store) == {GRAPH}, "the staging graph must be gone after the swap"
+    assert not list((data / ".publish").glob("*.json")), "state file removed after success"
+
+
+def test_republish_replaces_the_graph(store, tmp_path):
+    publish(write_dump(tmp_path / "a", 30, "a"), store + "/store", GRAPH, chunk_triples=8, progress=False)
+    publish(write_dump(tmp_path / "b", 5, "b"), store + "/store", GRAPH, chunk_triples=8, progress=False)
+    objects = [r["o"] for r in graph_rows(store)]
+    assert len(objects) == 7 and {"b 0", "b 4", "first"} <= set(objects)
+    assert not any(o.startswith("a ") for o in objects)
+
+
+def test_interrupted_upload_resumes_and_readers_never_see_half_a_graph(store, tmp_path, monkeypatch):
+    publish(write_dump(tmp_path / "old", 3, "old"), store + "/store", GRAPH, progress=False)
+    data = write_dump(tmp_path / "new", 40, "new")
+    sent: list[int] = []
+    real_send = remote._Store.send
+
+    def flaky(self, method, graph, body):
+        if len(sent) == 3:
+            raise PublishError("simulated network failure")
+        sent.append(body.count(b"\n"))
+        real_send(self, method, graph, body)
+
+    monkeypatch.setattr(remote._Store, "send", flaky)
+    with pytest.raises(PublishError, match="simulated"):
+        publish(data, store + "/store", GRAPH, chunk_triples=5, progress=False)
+    state = json.loads(next((data / ".publish").glob("*.json")).read_text())
+    assert state["done"] == [0, 1, 2]
+    assert {r["o"] for r in graph_rows(store)} >= {"old 0", "old 1", "old 2"}
+    assert len(graph_rows(store)) == 5, "the live graph still holds the old version"
+
+    sent.clear()
+    monkeypatch.setattr(remote._Store, "send", lambda self, m, g, b: (sent.append(b.count(b"\n")), real_send(self, m, g, b)))
+    assert publish(data, store + "/store", GRAPH, chunk_triples=5, progress=False) == 42
+    assert sum(sent) == 42 - 15, "only the chunks not yet done are sent again"
+    assert len(graph_rows(store)) == 42 and graphs(store) == {GRAPH}
+
+
+def test_without_an_update_endpoint_the_graph_is_put_then_posted(store, tmp_path):
+    publish(write_dump(tmp_path / "a", 10, "a"), store + "/store", GRAPH, progress=False)
+    data = write_dump(tmp_path / "b", 12, "b")
+    assert publish(data, store + "/store", GRAPH, update=store + "/no-such-endpoint",
+                   chunk_triples=5, progress=False) == 14
+    assert len(graph_rows(store)) == 14 and not any(r["o"].startswith("a ") for r in graph_rows(store))
+
+
+def test_cli_publishes_into_the_dataset_graph_by_default(store, tmp_path, capsys):
+    data = write_dump(tmp_path / "out", 4)
+    assert cli.main(["publish", "--to", store + "/store", "--data", str(data)]) == 0
+    assert len(graph_rows(store, EX + "dataset")) == 6
+    assert "6 triples" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["no-dump", "unreachable", "bad-endpoint"])
+def test_cli_failures_are_one_line_and_exit_1(case, store, tmp_path, capsys):
+    data = tmp_path / "empty" if case == "no-dump" else write_dump(tmp_path / "out", 2)
+    data.mkdir(exist_ok=True)
+    url = {"no-dump": store + "/store", "unreachable": "http://127.0.0.1:9/store",
+           "bad-endpoint": store + "/query"}[case]
+    assert cli.main(["publish", "--to", url, "--data", str(data), "--update", store + "/nowhere"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kg publish: ") and "\n" not in err
