@@ -1,0 +1,135 @@
+"""kg.map: a release record becomes the documented triples; release shapes accept it and catch breakage."""
+
+from dataclasses import dataclass, replace
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, PROV, RDF, RDFS, XSD
+
+from kg.iris import OSCE, SCHEMA, WD, Minter
+from kg.map import Mapper, ntriples
+from kg.paths import SHAPES_DIR
+from kg.record import Mention, PersonRole, Quote, Release, SourceRef
+from kg.validate import validate
+
+M = Minter("http://kg.test/")
+
+
+@dataclass(frozen=True)
+class Ent:
+    iri: str
+    label: str
+    wikidata: str | None = None
+
+
+class TableGazetteer:
+    """A two-entry gazetteer for the mapper's unit tests (the build tests use the real one)."""
+
+    units = {"OSCE Programme Office in Dushanbe": Ent(str(M.id("field-operation", "osce-programme-office-in-dushanbe")),
+                                                      "OSCE Programme Office in Dushanbe")}
+    places = {"KABUL": Ent(str(M.id("place", "kabul")), "Kabul", "Q5838")}
+    people = {"Marc Perrin de Brichambaut": Ent(str(M.id("person", "marc-perrin-de-brichambaut")),
+                                                "Marc Perrin de Brichambaut", "Q3288270")}
+
+    def resolve_source(self, value, date):
+        return self.units.get(value)
+
+    def place(self, name):
+        return self.places.get(name)
+
+    def lookup(self, name):
+        return self.people.get(name)
+
+
+TOPIC = str(M.id("topic", "border-management"))
+PRESS = str(M.id("content-type", "press-release"))
+MAPPER = Mapper(M, TableGazetteer(), topics={"border management": TOPIC}, content_types={"press release": PRESS},
+                article_classes={PRESS: str(OSCE.PressRelease)}, version="9.9")
+
+REC = Release(
+    id="r1", source=SourceRef("seeds/a.txt", "ab" * 32), content_type="Press release", title="Head line",
+    date="2008-09-10", place="KABUL", sources=["OSCE Programme Office in Dushanbe", "Nowhere Unit"],
+    paragraphs=["First.", "Second."], quotes=[Quote("We help.", "Marc Perrin de Brichambaut"), Quote("Anon.", None)],
+    people=[PersonRole("Marc Perrin de Brichambaut", "OSCE Secretary General"), PersonRole("Kai Eide", None)],
+    mentions=[Mention("Afghan", "partner", str(M.id("country", "afghanistan")), "Q889")],
+    fields_of_work=["Border management", "Unknown topic"], dateline="KABUL, 10 September 2008 -",
+)
+
+
+def _graph(rec=REC) -> Graph:
+    g = Graph()
+    for t in MAPPER.triples(rec):
+        g.add(t)
+    return g
+
+
+def test_release_maps_to_the_documented_model():
+    g = _graph()
+    rel = M.id("release", "r1")
+    assert set(g.objects(rel, RDF.type)) == {SCHEMA.NewsArticle, OSCE.PressRelease}
+    assert g.value(rel, SCHEMA.headline) == Literal("Head line")
+    assert g.value(rel, SCHEMA.datePublished) == Literal("2008-09-10", datatype=XSD.date)
+    assert g.value(rel, SCHEMA.genre) == URIRef(PRESS)
+    # the unknown unit and topic are left out, not invented
+    assert set(g.objects(rel, SCHEMA.sourceOrganization)) == {M.id("field-operation", "osce-programme-office-in-dushanbe")}
+    assert set(g.objects(rel, SCHEMA.about)) == {URIRef(TOPIC)}
+    place = g.value(rel, SCHEMA.locationCreated)
+    assert place == M.id("place", "kabul") and g.value(place, OWL.sameAs) == WD.Q5838
+    assert g.value(rel, SCHEMA.articleBody) == Literal("First.\n\nSecond.")
+    paras = sorted((int(g.value(p, SCHEMA.position)), str(g.value(p, SCHEMA.text))) for p in g.objects(rel, SCHEMA.hasPart))
+    assert paras == [(1, "First."), (2, "Second.")]
+
+    q1, q2 = M.id("release", "r1/quote/1"), M.id("release", "r1/quote/2")
+    marc = M.id("person", "marc-perrin-de-brichambaut")
+    assert g.value(q1, SCHEMA.spokenByCharacter) == marc == g.value(q1, SCHEMA.creator)
+    assert g.value(q1, SCHEMA.isPartOf) == rel and g.value(q2, SCHEMA.spokenByCharacter) is None
+    assert g.value(marc, OWL.sameAs) == WD.Q3288270
+    kai = M.id("person", "kai-eide")
+    assert (kai, RDF.type, SCHEMA.Person) in g and g.value(kai, OWL.sameAs) is None  # no QID in the reference
+    roles = {(g.value(r, SCHEMA.mainEntity), g.value(r, SCHEMA.roleName)) for r in g.subjects(RDF.type, SCHEMA.Role)}
+    assert roles == {(marc, Literal("OSCE Secretary General")), (kai, None)}
+
+    source = g.value(rel, PROV.wasDerivedFrom)
+    assert g.value(source, SCHEMA.sha256) == Literal("ab" * 32) and g.value(source, RDFS.label) == Literal("a.txt")
+    activity = g.value(rel, PROV.wasGeneratedBy)
+    assert g.value(activity, PROV.endedAtTime) == Literal("2008-09-10T00:00:00Z", datatype=XSD.dateTime)
+    assert g.value(activity, PROV.wasAssociatedWith) == URIRef("http://kg.test/software/osce-kg/9.9")
+
+
+def test_mapping_is_deterministic_and_blank_node_free():
+    first, second = ntriples(MAPPER.triples(REC)), ntriples(MAPPER.triples(REC))
+    assert first == second and "_:" not in first
+    assert Graph().parse(data=first, format="nt").isomorphic(_graph())
+
+
+def _context(g: Graph) -> Graph:
+    """The reference typing the release shapes rely on (what the build adds from the reference graph)."""
+    g.add((M.id("field-operation", "osce-programme-office-in-dushanbe"), RDF.type, OSCE.FieldOperation))
+    g.add((OSCE.FieldOperation, RDFS.subClassOf, OSCE.OSCEStructure))
+    g.add((M.id("country", "afghanistan"), RDF.type, OSCE.Referent))
+    return g
+
+
+SHAPES = Graph().parse(SHAPES_DIR / "release.ttl")
+
+
+def test_release_shapes_accept_the_mapped_release():
+    result = validate(_context(_graph()), SHAPES)
+    assert result.conforms, result.violations
+
+
+def test_release_shapes_report_impossible_date_and_unknown_source():
+    bad = replace(REC, date="1850-01-01", sources=["Nowhere Unit"])
+    result = validate(_context(_graph(bad)), SHAPES)
+    rel = str(M.id("release", "r1"))
+    got = {(v.focus, v.path.rsplit("/", 1)[1], v.constraint.rsplit("#", 1)[1], v.value) for v in result.violations}
+    assert got == {
+        (rel, "datePublished", "MinInclusiveConstraintComponent", "1850-01-01"),
+        (rel, "sourceOrganization", "MinCountConstraintComponent", ""),
+    }
+
+
+def test_mention_of_an_untyped_entity_is_reported():
+    bad = replace(REC, mentions=[Mention("Atlantis", "state", "http://kg.test/id/country/atlantis", None)])
+    result = validate(_context(_graph(bad)), SHAPES)
+    assert [(v.path, v.value) for v in result.violations] == [
+        (str(SCHEMA.mentions), "http://kg.test/id/country/atlantis")]
