@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from kg import cli, remote
+from kg.paths import ROOT
 from kg.remote import PublishError, publish, skolemize, update_endpoint_for
-from stores import oxigraph_server, select
+
+sys.path.insert(0, str(ROOT / "bench"))
+from servers import oxigraph_server, select  # noqa: E402
 
 GRAPH = "https://example.org/graph/test"
 EX = "https://example.org/"

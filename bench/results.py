@@ -1,0 +1,92 @@
+"""Comparable SPARQL answers: the same query's results from different servers, normalised.
+
+``answer(url, query)`` asks an endpoint for SPARQL JSON (SELECT/ASK) or N-Triples (CONSTRUCT/DESCRIBE)
+and returns a canonical form: the rows of a SELECT as a sorted list (compared as multisets, since
+ties under ``ORDER BY`` may come in any order), a boolean for ASK, sorted triples for graphs. Differences servers are allowed to have are
+erased: ``xsd:string`` vs plain literals, Virtuoso's ``typed-literal``, numeric lexical forms
+(``1.50`` vs ``1.5``), blank node labels.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
+                             "nonNegativeInteger", "positiveInteger", "unsignedInt", "unsignedLong")}
+SELECT_JSON = "application/sparql-results+json"
+GRAPH_FORMAT = "application/n-triples"
+_FORM = re.compile(r"^\s*(?:(?:PREFIX|BASE)\s[^\n]*\n|#[^\n]*\n|\s)*(SELECT|ASK|CONSTRUCT|DESCRIBE)", re.I)
+
+Term = tuple[str, str, str]
+
+
+def query_form(query: str) -> str:
+    m = _FORM.search(query)
+    return m.group(1).upper() if m else "SELECT"
+
+
+def _number(value: str) -> str:
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        return value
+    return format(d.normalize(), "f") if d.is_finite() else value
+
+
+def term(t: dict[str, str]) -> Term:
+    """A SPARQL JSON term as (kind, value, datatype or @lang), with allowed differences erased."""
+    kind = t["type"]
+    if kind == "bnode":
+        return ("bnode", "", "")
+    if kind == "uri":
+        return ("uri", t["value"], "")
+    if "xml:lang" in t:
+        return ("literal", t["value"], "@" + t["xml:lang"].lower())
+    dt = t.get("datatype", "")
+    if dt == XSD + "string":
+        dt = ""
+    value = _number(t["value"]) if dt in NUMERIC else t["value"]
+    return ("literal", value, "numeric" if dt in NUMERIC else dt)
+
+
+def canonical_json(doc: dict[str, Any]) -> Any:
+    if "boolean" in doc:
+        return doc["boolean"]
+    names = doc["head"].get("vars", [])
+    rows = [tuple(term(b[v]) if v in b else ("unbound", "", "") for v in names) for b in doc["results"]["bindings"]]
+    return sorted(rows)
+
+
+_NT_BNODE = re.compile(r"_:\S+")
+
+
+def canonical_ntriples(text: str) -> list[str]:
+    """Triples as sorted lines, blank node labels masked (enough for the benchmark's queries)."""
+    return sorted(_NT_BNODE.sub("_:b", line.strip()) for line in text.splitlines() if line.strip())
+
+
+def answer(client: httpx.Client, url: str, query: str) -> Any:
+    """The canonical answer of ``url`` to ``query`` (raises on an HTTP error)."""
+    form = query_form(query)
+    accept = GRAPH_FORMAT if form in ("CONSTRUCT", "DESCRIBE") else SELECT_JSON
+    r = client.post(url, data={"query": query}, headers={"Accept": accept})
+    r.raise_for_status()
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return canonical_ntriples(r.text)
+    return canonical_json(r.json())
+
+
+def diff(a: Any, b: Any, limit: int = 3) -> str:
+    """A short description of how two canonical answers differ ('' when equal)."""
+    if a == b:
+        return ""
+    if not (isinstance(a, list) and isinstance(b, list)):
+        return f"{a!r} != {b!r}"
+    sa, sb = set(map(repr, a)), set(map(repr, b))
+    only_a, only_b = sorted(sa - sb)[:limit], sorted(sb - sa)[:limit]
+    return f"{len(a)} vs {len(b)} rows; only first: {only_a}; only second: {only_b}"

@@ -1,0 +1,124 @@
+"""Throwaway SPARQL servers for tests and benchmarks: real processes on free loopback ports."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+OXIGRAPH = Path(sys.executable).with_name("oxigraph")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Wait until ``url`` answers at all (any status), or fail if the process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before answering {url}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"no answer from {url} within {seconds} s")
+
+
+@contextmanager
+def running(cmd: list[str], ready_url: str, log: Path, seconds: float = 30.0) -> Iterator[subprocess.Popen]:
+    """Run ``cmd`` until the block ends; its output goes to ``log``."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_http(ready_url, proc, seconds)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextmanager
+def oxigraph_server(location: Path, read_only: bool = False) -> Iterator[str]:
+    """An Oxigraph server over ``location``; yields its base URL (``/store``, ``/query``, ``/update``)."""
+    port = free_port()
+    mode = "serve-read-only" if read_only else "serve"
+    cmd = [str(OXIGRAPH), mode, "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    base = f"http://127.0.0.1:{port}"
+    with running(cmd, base + "/", location.parent / f"oxigraph-{port}.log"):
+        yield base
+
+
+def select(endpoint: str, query: str, auth: httpx.Auth | None = None) -> list[dict[str, str]]:
+    """Run a SELECT at ``endpoint``; rows as {var: value} (values only)."""
+    r = httpx.post(endpoint, data={"query": query}, auth=auth, timeout=60,
+                   headers={"Accept": "application/sparql-results+json"})
+    r.raise_for_status()
+    return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
+
+
+KG = Path(sys.executable).with_name("kg")
+RDFLIB_ENDPOINT = Path(sys.executable).with_name("rdflib-endpoint")
+VIRTUOSO_SH = Path(__file__).resolve().parent.parent / "scripts" / "virtuoso.sh"
+
+
+@contextmanager
+def kg_serve(data: Path, log: Path, backend: str | None = None, seconds: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``kg serve`` over a build's output folder (or a remote ``backend``); yields (base URL, process)."""
+    port = free_port()
+    cmd = [str(KG), "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--backend", backend] if backend else []
+    base = f"http://127.0.0.1:{port}"
+    with running(cmd, base + "/sparql", log, seconds) as proc:
+        yield base, proc
+
+
+@contextmanager
+def oxigraph_read_only(location: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``oxigraph serve-read-only --union-default-graph``; yields (query URL, process)."""
+    port = free_port()
+    cmd = [str(OXIGRAPH), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+           "--union-default-graph"]
+    with running(cmd, f"http://127.0.0.1:{port}/", log) as proc:
+        yield f"http://127.0.0.1:{port}/query", proc
+
+
+@contextmanager
+def rdflib_endpoint(dump: Path, log: Path, seconds: float = 900.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """rdflib-endpoint over a dump (a TriG gives named graphs with a union default graph)."""
+    port = free_port()
+    cmd = [str(RDFLIB_ENDPOINT), "serve", str(dump), "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", log, seconds) as proc:
+        yield f"http://127.0.0.1:{port}/sparql", proc
+
+
+@contextmanager
+def virtuoso(folder: Path, seconds: float = 60.0) -> Iterator[str]:
+    """A throwaway Virtuoso (scripts/virtuoso.sh) with its database in ``folder``; yields its base URL."""
+    http, isql = free_port(), free_port()
+    base = f"http://127.0.0.1:{http}"
+    with running(["bash", str(VIRTUOSO_SH), "run", str(folder), str(http), str(isql)],
+                 base + "/sparql?query=ASK%7B%7D", folder.parent / f"virtuoso-{http}.log", seconds):
+        yield base
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory of a live process (Linux ``VmHWM``), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for pid {pid}")
