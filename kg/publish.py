@@ -1,0 +1,225 @@
+"""Write a build's dumps, VoID/DCAT description, validation report and checksums.
+
+Everything here is deterministic: quads are canonicalised (blank nodes relabelled) and sorted before
+pyoxigraph writes them, gzip carries no timestamp, and dates come from the build's source date, never
+the wall clock. So the same input always gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SH, VOID, XSD
+
+from kg.iris import OSCE, WD, slug
+
+PREFIXES = {
+    "dcat": str(DCAT),
+    "dcterms": str(DCTERMS),
+    "osce": str(OSCE),
+    "owl": str(OWL),
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": str(RDF),
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "schema": "https://schema.org/",
+    "sh": str(SH),
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "void": str(VOID),
+    "wd": str(WD),
+    "xsd": str(XSD),
+}
+
+DUMPS = {  # file name → (media type, description)
+    "osce-kg.ttl": ("text/turtle", "Turtle, all graphs merged"),
+    "osce-kg.nt.gz": ("application/n-triples", "N-Triples, sorted, gzip-compressed"),
+    "osce-kg.jsonld": ("application/ld+json", "JSON-LD with a prefix context"),
+    "osce-kg.trig": ("application/trig", "TriG, one named graph each for releases, reference and ontology"),
+}
+
+
+def prefixes(base: str) -> dict[str, str]:
+    return {**PREFIXES, "id": f"{base}id/"}
+
+
+def _key(q: ox.Quad | ox.Triple) -> tuple[str, str, str]:
+    return (str(q.subject), str(q.predicate), str(q.object))
+
+
+def canonical(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """Quads deduplicated, blank nodes relabelled canonically, sorted by graph, subject, predicate, object."""
+    ds = ox.Dataset(quads)
+    if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in ds):
+        ds.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(ds, key=lambda q: (str(q.graph_name), *_key(q)))
+
+
+def merged(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """The union of the graphs as sorted, distinct triples."""
+    return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=_key)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _compact(node, iri_to_curie):
+    """Compact full IRIs in expanded JSON-LD (keys, @id and @type values) to prefixed names."""
+    if isinstance(node, list):
+        return [_compact(n, iri_to_curie) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("@id", "@type"):
+            out[key] = iri_to_curie(value) if isinstance(value, str) else [iri_to_curie(v) for v in value]
+        elif key.startswith("@"):
+            out[key] = value
+        else:
+            out[iri_to_curie(key)] = _compact(value, iri_to_curie)
+    return out
+
+
+def jsonld(triples: list[ox.Triple], context: dict[str, str]) -> bytes:
+    """JSON-LD of sorted triples with ``context`` as its ``@context`` and prefixed names in the body."""
+    expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
+    ordered = sorted(context.items(), key=lambda kv: -len(kv[1]))
+
+    def curie(iri: str) -> str:
+        for name, ns in ordered:
+            rest = iri[len(ns):]
+            if iri.startswith(ns) and not rest.startswith("//") and ":" not in rest.split("/")[0]:
+                return f"{name}:{rest}"
+        return iri
+
+    doc = {"@context": context, "@graph": _compact(expanded, curie)}
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8") + b"\n"
+
+
+def write_dumps(quads: list[ox.Quad], out: Path, base: str) -> list[ox.Triple]:
+    """Write the four dumps of canonical, sorted ``quads`` into ``out``; returns the merged triples."""
+    px = prefixes(base)
+    triples = merged(quads)
+    write_atomic(out / "osce-kg.trig", ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=px))
+    write_atomic(out / "osce-kg.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=px))
+    nt = b"".join(sorted(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)))
+    write_atomic(out / "osce-kg.nt.gz", gzip.compress(nt, compresslevel=6, mtime=0))
+    write_atomic(out / "osce-kg.jsonld", jsonld(triples, px))
+    return triples
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What VoID/DCAT says about the dataset beyond counts (read from ``ontology/dataset.ttl``)."""
+
+    base: str
+    issued: str      # ISO date: the build's source date
+    version: str
+
+
+def _lit(value: int) -> Literal:
+    return Literal(value, datatype=XSD.integer)
+
+
+def void_graph(triples: list[ox.Triple], out: Path, info: DatasetInfo, description: Graph) -> Graph:
+    """VoID + DCAT for the dump files present in ``out`` (so their byte sizes are the published ones)."""
+    base = info.base
+    ds = URIRef(f"{base}dataset")
+    sparql = URIRef(f"{base}sparql")
+    g = Graph()
+    g += description
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, RDF.type, DCAT.Dataset))
+    g.add((ds, DCTERMS.issued, Literal(info.issued, datatype=XSD.date)))
+    g.add((ds, DCTERMS.modified, Literal(info.issued, datatype=XSD.date)))
+    g.add((ds, OWL.versionInfo, Literal(info.version)))
+    g.add((ds, VOID.uriSpace, Literal(f"{base}id/")))
+    g.add((ds, VOID.sparqlEndpoint, sparql))
+    g.add((ds, VOID.triples, _lit(len(triples))))
+
+    typed = [t for t in triples if t.predicate.value == str(RDF.type)]
+    entities = {t.subject.value for t in typed if isinstance(t.subject, ox.NamedNode)
+                and t.subject.value.startswith(f"{base}id/")}
+    g.add((ds, VOID.entities, _lit(len(entities))))
+    g.add((ds, VOID.distinctSubjects, _lit(len({_key(t)[0] for t in triples}))))
+    g.add((ds, VOID.distinctObjects, _lit(len({_key(t)[2] for t in triples}))))
+
+    class_counts = Counter(t.object.value for t in typed if isinstance(t.object, ox.NamedNode))
+    g.add((ds, VOID.classes, _lit(len(class_counts))))
+    for cls, n in sorted(class_counts.items()):
+        part = URIRef(f"{ds}/class/{slug(cls)}")
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, _lit(n)))
+
+    prop_counts = Counter(t.predicate.value for t in triples)
+    g.add((ds, VOID.properties, _lit(len(prop_counts))))
+    for prop, n in sorted(prop_counts.items()):
+        part = URIRef(f"{ds}/property/{slug(prop)}")
+        g.add((ds, VOID.propertyPartition, part))
+        g.add((part, VOID.property, URIRef(prop)))
+        g.add((part, VOID.triples, _lit(n)))
+
+    links = Counter(t.predicate.value for t in triples
+                    if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(str(WD)))
+    for prop, n in sorted(links.items()):
+        ls = URIRef(f"{ds}/linkset/wikidata/{slug(prop)}")
+        g.add((ds, VOID.subset, ls))
+        g.add((ls, RDF.type, VOID.Linkset))
+        g.add((ls, VOID.subjectsTarget, ds))
+        g.add((ls, VOID.objectsTarget, URIRef("http://www.wikidata.org/")))
+        g.add((ls, VOID.linkPredicate, URIRef(prop)))
+        g.add((ls, VOID.triples, _lit(n)))
+
+    for name, (media, what) in DUMPS.items():
+        dump = URIRef(f"{base}dumps/{name}")
+        dist = URIRef(f"{ds}/distribution/{slug(name)}")
+        g.add((ds, VOID.dataDump, dump))
+        g.add((ds, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(name)))
+        g.add((dist, DCTERMS.description, Literal(what)))
+        g.add((dist, DCAT.downloadURL, dump))
+        g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}")))
+        g.add((dist, DCAT.byteSize, Literal((out / name).stat().st_size, datatype=XSD.nonNegativeInteger)))
+        if name.endswith(".gz"):
+            g.add((dist, DCAT.compressFormat, URIRef("https://www.iana.org/assignments/media-types/application/gzip")))
+
+    g.add((sparql, RDF.type, DCAT.DataService))
+    g.add((sparql, DCAT.endpointURL, sparql))
+    g.add((sparql, DCAT.servesDataset, ds))
+    g.add((sparql, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    return g
+
+
+def to_oxigraph(g: Graph) -> list[ox.Triple]:
+    """An rdflib graph's triples as pyoxigraph triples (via N-Triples)."""
+    return [ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def turtle(g: Graph, base: str) -> bytes:
+    """Deterministic Turtle of a small rdflib graph (canonical blank nodes, sorted, pyoxigraph writer)."""
+    quads = canonical(ox.Quad(t.subject, t.predicate, t.object) for t in to_oxigraph(g))
+    return ox.serialize(merged(quads), format=ox.RdfFormat.TURTLE, prefixes=prefixes(base))
+
+
+def write_checksums(out: Path) -> None:
+    """``SHA256SUMS`` over the top-level files of ``out`` (sha256sum -c format)."""
+    lines = []
+    for path in sorted(p for p in out.iterdir() if p.is_file() and p.name != "SHA256SUMS"):
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        lines.append(f"{h.hexdigest()}  {path.name}\n")
+    write_atomic(out / "SHA256SUMS", "".join(lines).encode())
