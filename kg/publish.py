@@ -102,7 +102,15 @@ def jsonld(triples: list[ox.Triple], context: dict[str, str]) -> bytes:
         return iri
 
     doc = {"@context": context, "@graph": _compact(expanded, curie)}
-    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False).encode("utf-8") + b"\n"
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _part(ds: URIRef, kind: str, iri: str) -> URIRef:
+    """A partition's IRI from the prefixed name of its class or property: ``{dataset}/class/schema-person``."""
+    for name, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return URIRef(f"{ds}/{kind}/{slug(name + '-' + iri[len(ns):])}")
+    return URIRef(f"{ds}/{kind}/{slug(iri)}")
 
 
 def write_dumps(quads: list[ox.Quad], out: Path, base: str) -> list[ox.Triple]:
@@ -156,7 +164,7 @@ def void_graph(triples: list[ox.Triple], out: Path, info: DatasetInfo, descripti
     class_counts = Counter(t.object.value for t in typed if isinstance(t.object, ox.NamedNode))
     g.add((ds, VOID.classes, _lit(len(class_counts))))
     for cls, n in sorted(class_counts.items()):
-        part = URIRef(f"{ds}/class/{slug(cls)}")
+        part = _part(ds, "class", cls)
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, _lit(n)))
@@ -164,7 +172,7 @@ def void_graph(triples: list[ox.Triple], out: Path, info: DatasetInfo, descripti
     prop_counts = Counter(t.predicate.value for t in triples)
     g.add((ds, VOID.properties, _lit(len(prop_counts))))
     for prop, n in sorted(prop_counts.items()):
-        part = URIRef(f"{ds}/property/{slug(prop)}")
+        part = _part(ds, "property", prop)
         g.add((ds, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(prop)))
         g.add((part, VOID.triples, _lit(n)))
@@ -172,7 +180,7 @@ def void_graph(triples: list[ox.Triple], out: Path, info: DatasetInfo, descripti
     links = Counter(t.predicate.value for t in triples
                     if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(str(WD)))
     for prop, n in sorted(links.items()):
-        ls = URIRef(f"{ds}/linkset/wikidata/{slug(prop)}")
+        ls = _part(ds, "linkset/wikidata", prop)
         g.add((ds, VOID.subset, ls))
         g.add((ls, RDF.type, VOID.Linkset))
         g.add((ls, VOID.subjectsTarget, ds))

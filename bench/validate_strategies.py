@@ -1,0 +1,80 @@
+"""Compare SHACL validation strategies for kg build: whole graph, one release at a time, batches.
+
+``python bench/validate_strategies.py N [--batch 100]`` generates N synthetic pages (bench/generate.py),
+extracts and maps them with the real pipeline, then validates the mapped releases against
+``shapes/release.ttl`` (plus the reference typing the build adds) three ways, one core each, and prints
+seconds and ms per release. Figures are recorded in docs/build.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rdflib import Graph
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402  (bench/generate.py)
+
+from kg import build  # noqa: E402
+from kg.gazetteer import Gazetteer  # noqa: E402
+from kg.ingest import page_from_bytes  # noqa: E402
+from kg.iris import DEFAULT_BASE, Minter  # noqa: E402
+from kg.reference import ontology_graph, reference_graph  # noqa: E402
+from kg.validate import validate  # noqa: E402
+
+
+def _mapped(n: int) -> tuple[list[str], build.Context]:
+    minter = Minter(DEFAULT_BASE)
+    gaz = Gazetteer.load(minter)
+    ontology, reference = ontology_graph(), reference_graph(minter)
+    mapper = build.Mapper(minter, gaz, topics=build._labels(gaz.topics()),
+                          content_types=build._labels(gaz.content_types()))
+    ctx = build.Context(Path("."), mapper, gaz, Graph().parse(build.RELEASE_SHAPES),
+                        build._typing(reference, ontology), {}, build.import_module("kg.extract").extract)
+    nts = []
+    for name, text in generate.generate(n):
+        try:
+            rec = ctx.extract(page_from_bytes(name, text.encode()), gaz)
+        except Exception:
+            continue
+        nts.append(build.ntriples(mapper.triples(rec)))
+    return nts, ctx
+
+
+def _time(label: str, n: int, fn) -> None:
+    t = time.perf_counter()
+    failing = fn()
+    dt = time.perf_counter() - t
+    print(f"{label:<28} {dt:8.2f} s  {1000 * dt / n:6.2f} ms/release  ({failing} failing)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", type=int)
+    ap.add_argument("--batch", type=int, default=build.CHUNK)
+    args = ap.parse_args()
+    nts, ctx = _mapped(args.n)
+    n = len(nts)
+    print(f"{n} releases, {sum(s.count(chr(10)) for s in nts)} triples")
+
+    def whole() -> int:
+        return len({v.focus for v in validate(build._graph(ctx, "".join(nts)), ctx.shapes).violations})
+
+    def each() -> int:
+        return sum(not validate(build._graph(ctx, nt), ctx.shapes).conforms for nt in nts)
+
+    def batched() -> int:
+        return sum(not validate(build._graph(ctx, "".join(nts[i:i + args.batch])), ctx.shapes).conforms
+                   for i in range(0, n, args.batch))
+
+    _time("whole graph", n, whole)
+    _time("per release", n, each)
+    _time(f"batches of {args.batch}", n, batched)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,402 @@
+"""``kg build``: ingest → extract → map → validate → publish, swapped atomically into the output folder.
+
+Pages are processed in chunks of ``CHUNK`` by worker processes (``--jobs``): each chunk is extracted
+(or its records reused from the previous ``build.json`` by sha256), mapped, and validated as one graph;
+only a chunk that fails is re-validated release by release, so each violating release is named and left
+out on its own. The parent merges the accepted releases with the reference and ontology graphs,
+writes every file into a temporary folder beside the output, and renames it into place.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from importlib import import_module
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH
+
+from kg import __version__
+from kg.gazetteer import Gazetteer
+from kg.ingest import IngestError, expand, read_page
+from kg.iris import OSCE, SCHEMA, Minter
+from kg.map import Mapper, ntriples
+from kg.paths import ONTOLOGY_DIR, SHAPES_DIR
+from kg.publish import DatasetInfo, canonical, turtle, void_graph, write_atomic, write_checksums, write_dumps
+from kg.record import ExtractionError, Release, SourceRef
+from kg.reference import ontology_graph, reference_graph
+from kg.store import write_store
+from kg.validate import default_shapes, validate
+
+CHUNK = 100
+STAGES = ("ingest", "extract", "map", "validate")
+RELEASE_SHAPES = SHAPES_DIR / "release.ttl"  # what each release is validated against
+
+
+@dataclass
+class PageResult:
+    """What one page became: an accepted release (its N-Triples) or a rejection with its reason."""
+
+    path: str
+    sha256: str = ""
+    record: dict[str, Any] | None = None
+    reused: bool = False
+    stage: str | None = None          # the stage that rejected it, None when accepted
+    reason: str | None = None
+    violations: list[dict[str, str]] = field(default_factory=list)
+    nt: str = ""                      # the release's triples (accepted) ...
+    report_nt: str = ""               # ... or its SHACL results (rejected by validation)
+
+
+@dataclass
+class Context:
+    """Per-build state the workers share (set before forking)."""
+
+    root: Path
+    mapper: Mapper
+    gazetteer: Any
+    shapes: Graph
+    typing: Graph                     # rdf:type of reference entities + the ontology's subclass axioms
+    cache: dict[str, dict[str, Any]]  # sha256 → record from the previous build
+    extract: Any
+
+
+_CTX: Context | None = None
+
+
+def _relpath(path: str, root: Path) -> str:
+    p = Path(path)
+    return p.relative_to(root).as_posix() if root.is_dir() and p.is_relative_to(root) else p.name
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if isinstance(e, (ExtractionError, IngestError)) else f"{type(e).__name__}: {text}"
+
+
+def _graph(ctx: Context, nt: str) -> Graph:
+    g = Graph()
+    g += ctx.typing
+    g.parse(data=nt, format="nt")
+    return g
+
+
+def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
+    """Extract, map and validate one chunk of pages (runs in a worker)."""
+    ctx = _CTX
+    assert ctx is not None
+    timing: Counter[str] = Counter()
+    results: list[PageResult] = []
+    for path in paths:
+        res = PageResult(_relpath(path, ctx.root))
+        t0 = time.perf_counter()
+        try:
+            page = read_page(path)
+        except IngestError as e:
+            res.stage, res.reason = "ingest", _one_line(e)
+            results.append(res)
+            continue
+        res.sha256 = page.sha256
+        t1 = time.perf_counter()
+        timing["ingest"] += t1 - t0
+        try:
+            if page.sha256 in ctx.cache:
+                rec, res.reused = Release.from_json(ctx.cache[page.sha256]), True
+            else:
+                rec = ctx.extract(page, ctx.gazetteer)
+            rec = replace(rec, source=SourceRef(res.path, page.sha256))
+        except Exception as e:  # one bad page never stops the others
+            res.stage, res.reason = "extract", _one_line(e)
+            results.append(res)
+            continue
+        t2 = time.perf_counter()
+        timing["extract"] += t2 - t1
+        try:
+            res.record, res.nt = rec.to_json(), ntriples(ctx.mapper.triples(rec))
+        except Exception as e:
+            res.stage, res.reason = "map", _one_line(e)
+        timing["map"] += time.perf_counter() - t2
+        results.append(res)
+    t3 = time.perf_counter()
+    _validate_chunk(ctx, [r for r in results if r.stage is None])
+    timing["validate"] += time.perf_counter() - t3
+    return results, timing
+
+
+def _validate_chunk(ctx: Context, results: list[PageResult]) -> None:
+    """Validate the chunk as one graph; if it fails, validate each release alone to name the culprits."""
+    if not results or validate(_graph(ctx, "".join(r.nt for r in results)), ctx.shapes).conforms:
+        return
+    for res in results:
+        outcome = validate(_graph(ctx, res.nt), ctx.shapes)
+        if not outcome.conforms:
+            res.stage = "validate"
+            res.violations = [v.__dict__ for v in outcome.violations]
+            res.reason = "; ".join(f"{_short(v.path)} {_short(v.constraint)}"
+                                   + (f" (value {v.value})" if v.value else "") for v in outcome.violations)
+            if any(v.path == str(SCHEMA.sourceOrganization) for v in outcome.violations) and res.record:
+                res.reason += f" (Source field: {', '.join(res.record['sources']) or 'empty'})"
+            res.report_nt = outcome.report.serialize(format="nt")
+            res.nt = ""
+
+
+def _short(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1].removesuffix("ConstraintComponent")
+
+
+def _typing(reference: Graph, ontology: Graph) -> Graph:
+    g = Graph()
+    for s, o in reference.subject_objects(RDF.type):
+        if isinstance(s, URIRef):
+            g.add((s, RDF.type, o))
+    for s, o in ontology.subject_objects(RDFS.subClassOf):
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            g.add((s, RDFS.subClassOf, o))
+    return g
+
+
+def _labels(entities: Any) -> dict[str, str]:
+    """Case-folded label (and alias) → IRI for the gazetteer's concept lists."""
+    items = entities.values() if isinstance(entities, dict) else entities
+    out: dict[str, str] = {}
+    for e in items:
+        for name in (e.label, *getattr(e, "aliases", ())):
+            out.setdefault(name.casefold(), str(e.iri))
+    return out
+
+
+def source_date(records: list[dict[str, Any]]) -> str:
+    """The build's date: SOURCE_DATE_EPOCH when set, else the latest release date (never the wall clock)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), timezone.utc).date().isoformat()
+    return max((r["date"] for r in records), default="1990-01-01")
+
+
+def _previous(out: Path, base: str) -> dict[str, dict[str, Any]]:
+    """Records of the previous build, by page sha256, when it was made by this version with this base."""
+    try:
+        old = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if old.get("version") != __version__ or old.get("base") != base:
+        return {}
+    return {sha: page["release"] for sha, page in old.get("pages", {}).items() if page.get("release")}
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _run(ctx: Context, paths: list[str], jobs: int, progress: bool) -> tuple[list[PageResult], Counter[str]]:
+    global _CTX
+    _CTX = ctx
+    chunks = list(_chunks(paths, CHUNK))
+    timing: Counter[str] = Counter()
+    results: list[PageResult] = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(paths), unit="page", file=sys.stderr, desc="build")
+    try:
+        if jobs <= 1 or len(chunks) <= 1:
+            done = map(_work, chunks)
+            pool = None
+        else:
+            pool = mp.get_context("fork").Pool(min(jobs, len(chunks)))
+            done = pool.imap(_work, chunks)
+        try:
+            for chunk_results, chunk_timing in done:
+                results += chunk_results
+                timing += chunk_timing
+                if bar is not None:
+                    bar.update(len(chunk_results))
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+    finally:
+        if bar is not None:
+            bar.close()
+        _CTX = None
+    return results, timing
+
+
+def _dedupe(results: list[PageResult]) -> None:
+    """A release id published by an earlier page rejects the later page."""
+    seen: dict[str, str] = {}
+    for r in results:
+        if r.stage is None and r.record is not None:
+            rid = r.record["id"]
+            if rid in seen:
+                r.stage, r.reason, r.nt = "duplicate", f"release id {rid} already published from {seen[rid]}", ""
+            else:
+                seen[rid] = r.path
+
+
+def _quads(nt: bytes | str, graph: URIRef) -> Iterator[ox.Quad]:
+    g = ox.NamedNode(str(graph))
+    for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES):
+        yield ox.Quad(t.subject, t.predicate, t.object, g)
+
+
+def _report(results: list[PageResult], reference_report: Graph, base: str) -> Graph:
+    """One SHACL report over everything validated: the reference graph and every rejected release."""
+    g = Graph()
+    node = URIRef(f"{base}validation")
+    g.add((node, RDF.type, SH.ValidationReport))
+    for r in results:
+        if r.report_nt:
+            g.parse(data=r.report_nt, format="nt")
+    g += reference_report
+    for rep in list(g.subjects(RDF.type, SH.ValidationReport)):
+        if rep != node:
+            for res in list(g.objects(rep, SH.result)):
+                g.add((node, SH.result, res))
+            g.remove((rep, None, None))
+    g.add((node, SH.conforms, Literal(not any(g.objects(node, SH.result)))))
+    return g
+
+
+def _build_json(base: str, results: list[PageResult], counts: dict[str, int], date: str) -> bytes:
+    pages = {r.sha256: {"path": r.path, "release": r.record if r.stage != "extract" else None}
+             for r in sorted(results, key=lambda r: r.path) if r.sha256}
+    rejected = [{"path": r.path, "sha256": r.sha256, "stage": r.stage, "reason": r.reason,
+                 "violations": r.violations} for r in results if r.stage]
+    doc = {"base": base, "version": __version__, "source_date": date, "counts": counts,
+           "pages": pages, "rejected": rejected}
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
+
+
+def _ontology_docs(folder: Path) -> str | None:
+    """Write the ontology's HTML docs when ``kg.docs`` provides them; a note when it does not."""
+    try:
+        docs = import_module("kg.docs")
+    except ImportError:
+        return "kg.docs not available: ontology docs not written"
+    folder.mkdir(parents=True, exist_ok=True)
+    docs.write_ontology_docs(folder)
+    return None
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Rename the finished folder into place; the previous output is removed only afterwards."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _clean_stale(out: Path) -> None:
+    """Remove temporary folders left by builds that were killed."""
+    for p in out.parent.glob(f".{out.name}.*"):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@dataclass
+class Summary:
+    pages: int
+    published: int
+    reused: int
+    rejected: list[PageResult]
+    triples: int
+    times: dict[str, float]
+    notes: list[str]
+
+    def text(self) -> str:
+        lines = [f"kg build: {self.pages} pages read, {self.published} releases published "
+                 f"({self.reused} reused unchanged), {len(self.rejected)} rejected, {self.triples} triples"]
+        lines += [f"  rejected {r.path} [{r.stage}]: {r.reason}" for r in self.rejected]
+        lines.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.times.items()))
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False) -> Summary:
+    """Build ``seeds`` into ``out`` (replaced atomically) and return what happened."""
+    started = time.perf_counter()
+    minter = Minter(base)
+    base = minter.base
+    gazetteer = Gazetteer.load(minter)
+    ontology, reference = ontology_graph(), reference_graph(minter)
+    article_classes = {str(s): str(o) for g in (ontology, reference) for s, o in g.subject_objects(OSCE.articleClass)}
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    mapper = Mapper(
+        minter, gazetteer, topics=_labels(gazetteer.topics()), content_types=_labels(gazetteer.content_types()),
+        article_classes=article_classes, version=__version__,
+        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else None)
+    extract = import_module("kg.extract").extract
+    root = seeds.resolve()
+    paths = list(expand([str(root)]))
+    ctx = Context(root, mapper, gazetteer, Graph().parse(RELEASE_SHAPES, format="turtle"), _typing(reference, ontology),
+                  _previous(out, base), extract)
+    times: dict[str, float] = {"setup": time.perf_counter() - started}
+    results, stage_times = _run(ctx, paths, jobs or os.cpu_count() or 1, progress)
+    times.update({f"{k} (cpu)": stage_times[k] for k in STAGES})
+    _dedupe(results)
+    accepted = [r for r in results if r.stage is None]
+
+    t = time.perf_counter()
+    ref_check = validate(reference + ontology, default_shapes())
+    date = source_date([r.record for r in accepted if r.record])
+    quads = canonical([
+        *_quads("".join(r.nt for r in accepted), minter.graph("releases")),
+        *_quads(reference.serialize(format="nt", encoding="utf-8"), minter.graph("reference")),
+        *_quads(ontology.serialize(format="nt", encoding="utf-8"), minter.graph("ontology")),
+    ])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is not
+    notes: list[str] = []
+    try:
+        triples = write_dumps(quads, tmp, base)
+        description = Graph().parse(ONTOLOGY_DIR / "dataset.ttl", format="turtle", publicID=base)
+        void = void_graph(triples, tmp, DatasetInfo(base, date, __version__), description)
+        write_atomic(tmp / "void.ttl", turtle(void, base))
+        write_atomic(tmp / "validation.ttl", turtle(_report(results, ref_check.report, base), base))
+        if not ref_check.conforms:
+            notes.append(f"reference graph: {len(ref_check.violations)} SHACL violations (see validation.ttl)")
+        counts = {"pages": len(results), "published": len(accepted), "rejected": len(results) - len(accepted),
+                  "reused": sum(r.reused for r in results), "triples": len(triples)}
+        write_atomic(tmp / "build.json", _build_json(base, results, counts, date))
+        write_checksums(tmp)
+        times["publish"] = time.perf_counter() - t
+        t = time.perf_counter()
+        note = _ontology_docs(tmp / "ontology")
+        if note:
+            notes.append(note)
+        times["docs"] = time.perf_counter() - t
+        t = time.perf_counter()
+        write_store(tmp / "osce-kg.trig", tmp / "store")
+        times["store"] = time.perf_counter() - t
+        _swap(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    times["total"] = time.perf_counter() - started
+    return Summary(len(results), len(accepted), sum(r.reused for r in accepted),
+                   [r for r in results if r.stage], len(triples), times, notes)
+
+
+def main(args: Any) -> int:
+    """CLI entry (``kg build``): exit 1 when a page was rejected, unless ``--keep-going``."""
+    progress = sys.stderr.isatty() and not args.quiet
+    summary = build(Path(args.seeds), Path(args.out), args.base, args.jobs, progress)
+    print(summary.text(), file=sys.stderr)
+    return 1 if summary.rejected and not args.keep_going else 0
