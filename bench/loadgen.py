@@ -1,20 +1,36 @@
-"""A closed-loop HTTP load generator for SPARQL endpoints (asyncio + httpx), run in its own process.
+"""Closed-loop HTTP load for SPARQL endpoints, driven by wrk (Debian's ``wrk``) in its own process.
 
-``concurrency`` workers each send the query mix round-robin (worker ``k`` starting at query ``k``),
-one request at a time, for ``duration`` seconds and at least ``min_rounds`` full passes of the mix.
-Latency is measured per request from send to the last byte of the body.
+Each of ``concurrency`` connections POSTs the query mix round-robin (a generated Lua script), one
+request at a time, for ``duration`` seconds; wrk reports the latency distribution (send to last byte)
+and requests/s. A Python client was tried first: at about 2 ms of client CPU per request it measured
+itself rather than the servers (Oxigraph: 425 requests/s from httpx, 5,700 from wrk, 1 connection).
 """
 
 from __future__ import annotations
 
-import asyncio
-import statistics
-import time
+import json
+import re
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
-import httpx
+from results import GRAPH_FORMAT, SELECT_JSON, query_form
 
-from results import SELECT_JSON, GRAPH_FORMAT, query_form
+_UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+
+_LUA = """
+local bodies = %(bodies)s
+local accepts = %(accepts)s
+local i = 0
+request = function()
+  i = i %% #bodies + 1
+  local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Accept"] = accepts[i]}
+  return wrk.format("POST", "%(path)s", headers, bodies[i])
+end
+"""
 
 
 @dataclass(frozen=True)
@@ -23,56 +39,57 @@ class LoadResult:
     requests: int
     errors: int
     seconds: float
-    latencies_ms: tuple[float, ...]
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        xs = sorted(self.latencies_ms)
-        if not xs:
-            return float("nan")
-        return xs[min(len(xs) - 1, max(0, round(p / 100 * len(xs) + 0.5) - 1))]
+    rps: float
+    p50_ms: float
+    p99_ms: float
 
     def summary(self) -> dict[str, float]:
         return {"concurrency": self.concurrency, "requests": self.requests, "errors": self.errors,
-                "rps": round(self.rps, 1), "p50_ms": round(self.percentile(50), 2),
-                "p99_ms": round(self.percentile(99), 2),
-                "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else float("nan")}
+                "rps": round(self.rps, 1), "p50_ms": round(self.p50_ms, 2), "p99_ms": round(self.p99_ms, 2)}
 
 
-async def _worker(client: httpx.AsyncClient, url: str, queries: list[str], k: int, stop_at: float,
-                  min_requests: int, out: list[float], errors: list[int]) -> None:
-    i = 0
-    while i < min_requests or time.perf_counter() < stop_at:
-        q = queries[(k + i) % len(queries)]
-        accept = GRAPH_FORMAT if query_form(q) in ("CONSTRUCT", "DESCRIBE") else SELECT_JSON
-        t0 = time.perf_counter()
-        try:
-            r = await client.post(url, data={"query": q}, headers={"Accept": accept})
-            await r.aread()
-            ok = r.status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        (out.append((time.perf_counter() - t0) * 1000) if ok else errors.append(1))
-        i += 1
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not m:
+        raise ValueError(f"unreadable wrk duration {text!r}")
+    return float(m.group(1)) * _UNIT[m.group(2)]
 
 
-async def _run(url: str, queries: list[str], concurrency: int, duration: float, min_rounds: int,
-               timeout: float) -> LoadResult:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    latencies: list[float] = []
-    errors: list[int] = []
-    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
-        start = time.perf_counter()
-        per_worker = -(-min_rounds * len(queries) // concurrency)
-        await asyncio.gather(*(_worker(client, url, queries, k, start + duration, per_worker, latencies, errors)
-                               for k in range(concurrency)))
-        seconds = time.perf_counter() - start
-    return LoadResult(concurrency, len(latencies), len(errors), seconds, tuple(latencies))
+def _lua_list(items: list[str]) -> str:
+    return "{" + ", ".join(json.dumps(x) for x in items) + "}"  # ASCII JSON strings are valid Lua strings
 
 
-def run(url: str, queries: list[str], concurrency: int, duration: float = 10.0, min_rounds: int = 1,
-        timeout: float = 600.0) -> LoadResult:
-    return asyncio.run(_run(url, queries, concurrency, duration, min_rounds, timeout))
+def script(path: str, queries: list[str]) -> str:
+    """wrk Lua script sending ``queries`` round-robin as form-encoded POSTs."""
+    bodies = [urlencode({"query": q}) for q in queries]
+    accepts = [GRAPH_FORMAT if query_form(q) in ("CONSTRUCT", "DESCRIBE") else SELECT_JSON for q in queries]
+    return _LUA % {"bodies": _lua_list(bodies), "accepts": _lua_list(accepts), "path": path}
+
+
+def parse(out: str, concurrency: int, duration: float) -> LoadResult:
+    pct = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", out, re.M))
+    done = re.search(r"(\d+) requests in ([\d.]+\w+)", out)
+    if not done or "50" not in pct:
+        raise RuntimeError(f"unreadable wrk output:\n{out}")
+    requests, seconds = int(done.group(1)), _ms(done.group(2)) / 1000
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return LoadResult(concurrency, requests - errors, errors, seconds, (requests - errors) / seconds,
+                      _ms(pct["50"]), _ms(pct["99"]))
+
+
+def run(url: str, queries: list[str], concurrency: int, duration: float = 10.0, timeout: float = 60.0) -> LoadResult:
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise SystemExit("loadgen: wrk not found (Debian: apt-get install wrk)")
+    parts = urlsplit(url)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script(parts.path or "/", queries))
+    try:
+        threads = min(concurrency, 2)
+        out = subprocess.run([wrk, f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(duration))}s", f"--timeout={round(timeout)}s",
+                              "--latency", "-s", f.name, f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        Path(f.name).unlink()
+    return parse(out, concurrency, duration)

@@ -102,8 +102,8 @@ def rdflib_endpoint(dump: Path, log: Path, seconds: float = 900.0) -> Iterator[t
     """rdflib-endpoint over a dump (a TriG gives named graphs with a union default graph)."""
     port = free_port()
     cmd = [str(RDFLIB_ENDPOINT), "serve", str(dump), "--host", "127.0.0.1", "--port", str(port)]
-    with running(cmd, f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", log, seconds) as proc:
-        yield f"http://127.0.0.1:{port}/sparql", proc
+    with running(cmd, f"http://127.0.0.1:{port}/?query=ASK%7B%7D", log, seconds) as proc:
+        yield f"http://127.0.0.1:{port}/", proc
 
 
 @contextmanager

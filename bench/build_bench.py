@@ -1,0 +1,114 @@
+"""Build benchmark: ``kg build`` end to end on N generated pages, then an incremental rebuild.
+
+``python bench/build_bench.py N --work DIR [--jobs J] [--json FILE]`` generates N pages (reusing
+``DIR/pages-N`` when complete), runs ``kg build`` into ``DIR/out-N`` from scratch, then changes one
+page and rebuilds. It reports wall time, pages/s, the build's own per-stage times (``time:`` line),
+peak memory of the whole process tree (sampled from /proc every 50 ms) and whether every page was
+published.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import generate
+
+KG = Path(sys.executable).with_name("kg")
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants, in MiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        p = int(status.parent.name)
+        children.setdefault(int(fields["PPid"]), []).append(p)
+        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total / 1024
+
+
+def timed_build(pages: Path, out: Path, jobs: int) -> dict:
+    """Run ``kg build`` once; wall time, peak tree memory and the build's own stage times."""
+    cmd = [str(KG), "build", "--seeds", str(pages), "--out", str(out), "--quiet", "--keep-going", "--jobs", str(jobs)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_rss_mib(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"build_bench: kg build failed ({proc.returncode}):\n{err[-3000:]}")
+    stages = {}
+    for line in err.splitlines():
+        if line.strip().startswith("time:"):
+            for part in line.split(":", 1)[1].split(","):
+                name, _, secs = part.strip().rpartition(" ")
+                stages[name] = float(secs.rstrip("s"))
+    counts = json.loads((out / "build.json").read_text(encoding="utf-8"))["counts"]
+    return {"wall_s": round(wall, 2), "peak_rss_mib": round(peak[0]), "stages_s": stages, "counts": counts,
+            "summary": err.strip().splitlines()[0] if err.strip() else ""}
+
+
+def change_one_page(pages: Path) -> tuple[Path, str]:
+    """Append a sentence to the middle page's last paragraph; returns the page and its old text."""
+    files = sorted(pages.glob("*.txt"))
+    victim = files[len(files) // 2]
+    old = victim.read_text(encoding="utf-8")
+    victim.write_text(old.rstrip("\n") + " The benchmark changed this paragraph.\n", encoding="utf-8")
+    return victim, old
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("n", type=int)
+    p.add_argument("--work", type=Path, required=True, help="folder for pages and outputs")
+    p.add_argument("--jobs", type=int, default=0, help="kg build --jobs (default: one per core)")
+    p.add_argument("--json", type=Path, help="also write the results here")
+    args = p.parse_args(argv)
+    pages, out = args.work / f"pages-{args.n}", args.work / f"out-{args.n}"
+    if len(list(pages.glob("*.txt"))) != args.n:
+        shutil.rmtree(pages, ignore_errors=True)
+        generate.write(args.n, pages)
+    shutil.rmtree(out, ignore_errors=True)
+    full = timed_build(pages, out, args.jobs)
+    full["pages_per_s"] = round(args.n / full["wall_s"], 1)
+    victim, old = change_one_page(pages)
+    try:
+        incremental = timed_build(pages, out, args.jobs)
+    finally:
+        victim.write_text(old, encoding="utf-8")
+    result = {"n": args.n, "jobs": args.jobs, "full": full, "incremental": incremental, "changed": victim.name}
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

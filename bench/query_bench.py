@@ -1,0 +1,123 @@
+"""Query benchmark: the query page's example queries against three servers of the same build.
+
+``python bench/query_bench.py --data OUT [--queries DIR] [--duration S] [--servers kg,oxigraph,rdflib]``
+starts, one after the other, ``kg serve`` over ``OUT``, ``oxigraph serve-read-only`` over ``OUT/store``
+(union default graph) and rdflib-endpoint over ``OUT/osce-kg.trig``. For each it records start-up
+time (spawn to first answer) and memory, checks every query's answer against ``kg serve``'s
+(differential check), then drives the mix from this separate process at concurrency 1 and 16
+(wrk, ``bench/loadgen.py``) and reports p50/p99 latency, requests/s and the ratios between servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+import loadgen
+import servers
+from results import answer, diff
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERY_DIRS = ("ontology/queries", "kg/serve/examples", "queries")
+
+
+def find_queries(folder: Path | None) -> dict[str, str]:
+    """The example queries (``*.rq``), by file stem, from ``folder`` or the first known folder that has them."""
+    for d in ([folder] if folder else [ROOT / q for q in QUERY_DIRS]):
+        files = sorted(d.glob("*.rq")) if d and d.is_dir() else []
+        if files:
+            return {f.stem: f.read_text(encoding="utf-8") for f in files}
+    raise SystemExit(f"query_bench: no *.rq queries in {folder or ', '.join(QUERY_DIRS)}")
+
+
+def launch(name: str, data: Path, stack: ExitStack, logs: Path) -> tuple[str, int]:
+    """Start one server; returns its query URL and pid."""
+    if name == "kg":
+        base, proc = stack.enter_context(servers.kg_serve(data, logs / "kg-serve.log"))
+        return base + "/sparql", proc.pid
+    if name == "oxigraph":
+        url, proc = stack.enter_context(servers.oxigraph_read_only(data / "store", logs / "oxigraph.log"))
+        return url, proc.pid
+    if name == "rdflib":
+        url, proc = stack.enter_context(servers.rdflib_endpoint(data / "osce-kg.trig", logs / "rdflib-endpoint.log"))
+        return url, proc.pid
+    raise SystemExit(f"query_bench: unknown server {name!r}")
+
+
+def measure(name: str, data: Path, queries: dict[str, str], duration: float, logs: Path,
+            reference: dict[str, object] | None) -> tuple[dict, dict[str, object]]:
+    with ExitStack() as stack:
+        t0 = time.perf_counter()
+        url, pid = launch(name, data, stack, logs)
+        startup = time.perf_counter() - t0
+        rss_start = servers.peak_rss_mib(pid)
+        answers, mismatches, per_query = {}, {}, {}
+        with httpx.Client(timeout=600) as client:
+            for qname, q in queries.items():
+                t = time.perf_counter()
+                try:
+                    answers[qname] = answer(client, url, q)
+                except httpx.HTTPError as e:
+                    answers[qname] = f"error: {e}"
+                per_query[qname] = round((time.perf_counter() - t) * 1000, 2)
+                if reference is not None and (d := diff(reference[qname], answers[qname])):
+                    mismatches[qname] = d
+        mix = list(queries.values())
+        loads = [loadgen.run(url, mix, c, duration).summary() for c in (1, 16)]
+        result = {"server": name, "startup_s": round(startup, 2), "rss_after_start_mib": round(rss_start),
+                  "peak_rss_mib": round(servers.peak_rss_mib(pid)), "first_answer_ms": per_query,
+                  "load": loads, "mismatches": mismatches}
+    return result, answers
+
+
+def table(results: list[dict]) -> str:
+    kg = next((r for r in results if r["server"] == "kg"), None)
+    lines = ["| server | start (s) | RSS (MiB) | c=1 p50 / p99 (ms) | c=1 req/s | c=16 p50 / p99 (ms) | c=16 req/s "
+             "| kg ÷ this at c=16 | differential |", "|---" * 9 + "|"]
+    for r in results:
+        one, many = r["load"]
+        ratio = f"{kg['load'][1]['rps'] / many['rps']:.2f}×" if kg and many["rps"] else "–"
+        lines.append(f"| {r['server']} | {r['startup_s']} | {r['peak_rss_mib']} | {one['p50_ms']} / {one['p99_ms']} "
+                     f"| {one['rps']} | {many['p50_ms']} / {many['p99_ms']} | {many['rps']} | {ratio} "
+                     f"| {len(r['mismatches']) or 'identical'}{' differ' if r['mismatches'] else ''} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, required=True, help="a build's output folder")
+    p.add_argument("--queries", type=Path, help="folder of *.rq files (default: the query page's examples)")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per concurrency level (default: 10)")
+    p.add_argument("--servers", default="kg,oxigraph,rdflib")
+    p.add_argument("--logs", type=Path, default=Path("/tmp"), help="where server logs go")
+    p.add_argument("--json", type=Path, help="also write the results here")
+    args = p.parse_args(argv)
+    queries = find_queries(args.queries)
+    names = args.servers.split(",")
+    if "kg" in names:  # the reference answers come from kg serve (else from the first server)
+        names = ["kg"] + [n for n in names if n != "kg"]
+    results, reference = [], None
+    for name in names:
+        print(f"query_bench: {name} ...", file=sys.stderr)
+        result, answers = measure(name, args.data, queries, args.duration, args.logs, reference)
+        reference = reference or answers
+        results.append(result)
+        print(json.dumps(result), file=sys.stderr)
+    print(table(results))
+    for r in results:
+        for q, d in r["mismatches"].items():
+            print(f"- {r['server']} differs from {names[0]} on {q}: {d}")
+    if args.json:
+        args.json.write_text(json.dumps({"queries": list(queries), "results": results}, indent=1) + "\n",
+                             encoding="utf-8")
+    return 1 if any(r["mismatches"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
