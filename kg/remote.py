@@ -141,7 +141,8 @@ class _Store:
         return r
 
     def send(self, method: str, graph: str, body: bytes) -> None:
-        r = self.client.request(method, self.gsp, params={"graph": graph}, content=body,
+        url = httpx.URL(self.gsp).copy_merge_params({"graph": graph})  # keep e.g. an access-token parameter
+        r = self.client.request(method, url, content=body,
                                 headers={"Content-Type": NTRIPLES}, auth=self.auth)
         self._check(r, f"{method} to graph <{graph}>")
 

@@ -131,3 +131,14 @@ def test_cli_failures_are_one_line_and_exit_1(case, store, tmp_path, capsys):
     assert cli.main(["publish", "--to", url, "--data", str(data), "--update", store + "/nowhere"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("kg publish: ") and "\n" not in err
+
+
+def test_graph_parameter_is_added_to_an_endpoint_that_has_its_own_query(tmp_path):
+    """QLever takes its access token in the query string: it must survive next to ``graph``."""
+    import httpx
+
+    seen: list[httpx.URL] = []
+    transport = httpx.MockTransport(lambda req: (seen.append(req.url), httpx.Response(204))[1])
+    with httpx.Client(transport=transport) as client:
+        remote._Store(client, "http://q:7001/?access-token=t", None, None).send("POST", GRAPH, b"")
+    assert seen[0].params["access-token"] == "t" and seen[0].params["graph"] == GRAPH
