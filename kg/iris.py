@@ -31,6 +31,7 @@ KINDS = (
     "unit",             # Secretariat units and other OSCE bodies
     "organisation",     # non-OSCE organisations (UN, EU, ...)
     "chairpersonship",  # by year: /id/chairpersonship/2008
+    "partner-group",    # Asian / Mediterranean / all Partners for Co-operation
     "post",             # posts and their holdings: /id/post/secretary-general
     "person",
     "place",
