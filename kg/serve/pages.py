@@ -1,0 +1,368 @@
+"""The pages a person sees: the landing page, an entity's page, the SPARQL editor, a helpful 404.
+
+Every figure comes from SPARQL through ``request.app.state.engine``; links to IRIs the project mints are
+rewritten to this server's local paths (``{base}id/X`` → ``/page/X``), whatever host it runs on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from itertools import takewhile
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from kg.iris import ONTOLOGY_IRI, WD
+from kg.paths import ONTOLOGY_DIR, ROOT
+from kg.publish import prefixes
+
+HERE = Path(__file__).resolve().parent
+QUERIES_DIR = ONTOLOGY_DIR / "queries"
+YASGUI_DIR = ROOT / "web" / "node_modules" / "@zazuko" / "yasgui" / "build"
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter()
+router.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+router.mount("/assets/yasgui", StaticFiles(directory=YASGUI_DIR, check_dir=False), name="yasgui")
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SCHEMA = "https://schema.org/"
+# Properties that name a thing, best first; the later ones describe parts of a release (quotes, roles).
+LABEL_PROPS = (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    SCHEMA + "name",
+    SCHEMA + "headline",
+    "http://purl.org/dc/terms/title",
+    SCHEMA + "text",
+    SCHEMA + "roleName",
+)
+SAME_AS = ("http://www.w3.org/2002/07/owl#sameAs", "http://www.w3.org/2004/02/skos/core#closeMatch",
+           "http://www.w3.org/2004/02/skos/core#exactMatch")
+LOCAL_PREFIXES = ("id/", "dumps/", "dataset", "sparql")  # minted IRIs this server answers
+MAX_OUT, MAX_IN, MAX_LABEL = 2000, 1000, 140
+DATA_FORMATS = (("Turtle", "ttl", "text/turtle"), ("JSON-LD", "jsonld", "application/ld+json"),
+                ("N-Triples", "nt", "application/n-triples"))
+
+
+# --- IRIs and labels --------------------------------------------------------------------------------
+
+def local_href(iri: str, base: str) -> str | None:
+    """Where a link to ``iri`` goes on this server, an external URL, or None when nothing answers it."""
+    if iri.startswith(ONTOLOGY_IRI):
+        return "/ontology" + iri[len(ONTOLOGY_IRI):]
+    if iri.startswith(base):
+        rest = iri[len(base):]
+        if rest.startswith("id/"):
+            return "/page/" + rest[3:]
+        if rest == "dataset" or rest.startswith("dataset/"):
+            return "/void"
+        return "/" + rest if rest.startswith(LOCAL_PREFIXES) else None
+    return iri if iri.startswith(("http://", "https://")) else None
+
+
+def curie(iri: str, base: str) -> str:
+    """``schema:mentions`` for known namespaces, the IRI itself otherwise."""
+    for name, ns in sorted(prefixes(base).items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{name}:{iri[len(ns):]}"
+    return iri
+
+
+def shorten(text: str, limit: int = MAX_LABEL) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def pick_labels(rows: Iterable[dict[str, str | None]]) -> dict[str, str]:
+    """Best label per IRI from ``(x, p, l, lang)`` rows: by ``LABEL_PROPS`` order, English or untagged first."""
+    ranked: dict[str, tuple[int, int, str]] = {}
+    for row in rows:
+        x, p, label = row.get("x"), row.get("p"), row.get("l")
+        if not (x and p and label) or p not in LABEL_PROPS:
+            continue
+        lang = (row.get("lang") or "").lower()
+        rank = (LABEL_PROPS.index(p), 0 if lang in ("", "en") or lang.startswith("en-") else 1)
+        if x not in ranked or rank < ranked[x][:2]:
+            ranked[x] = (*rank, label)
+    out = {}
+    for x, (prop, _, label) in ranked.items():
+        quoted = LABEL_PROPS[prop] == SCHEMA + "text"
+        out[x] = f"“{shorten(label)}”" if quoted else shorten(label)
+    return out
+
+
+def iri_list(iris: Iterable[str]) -> str:
+    return " ".join(f"<{i}>" for i in iris if ">" not in i and " " not in i)
+
+
+async def labels(engine: Any, iris: Iterable[str]) -> dict[str, str]:
+    """Labels of ``iris`` (names, headlines, quotations; a role is labelled by its holder and role name)."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    props = iri_list(LABEL_PROPS)
+    rows = await engine.select(
+        f"SELECT ?x ?p ?l (LANG(?l) AS ?lang) WHERE {{ VALUES ?x {{ {iri_list(wanted)} }} "
+        f"VALUES ?p {{ {props} }} ?x ?p ?l }}")
+    found = pick_labels(rows)
+    roles = await engine.select(
+        f"SELECT ?x ?who ?role WHERE {{ VALUES ?x {{ {iri_list(x for x in wanted)} }} "
+        f"?x <{SCHEMA}mainEntity>/<{SCHEMA}name> ?who OPTIONAL {{ ?x <{SCHEMA}roleName> ?role }} }}")
+    for row in roles:
+        who, role = row.get("who"), row.get("role")
+        found[row["x"]] = f"{who} ({role})" if role else str(who)
+    return found
+
+
+# --- the entity page ---------------------------------------------------------------------------------
+
+@dataclass
+class Value:
+    """One value shown on a page: a link (``href``) with a label, or a literal."""
+
+    text: str
+    href: str | None = None
+    iri: str | None = None
+    note: str | None = None     # datatype or language of a literal
+    long: bool = False
+
+
+@dataclass
+class Group:
+    prop: str
+    label: str
+    href: str | None
+    values: list[Value] = field(default_factory=list)
+    total: int = 0
+    more: str | None = None     # a /query link listing all of them
+
+
+@dataclass
+class Entity:
+    iri: str
+    label: str
+    types: list[Value]
+    wikidata: list[Value]
+    properties: list[Group]
+    incoming: list[Group]
+    data_links: dict[str, tuple[str, str]]
+
+
+def _value(row: dict[str, str | None], key: str, base: str, names: dict[str, str]) -> Value:
+    o = row[key] or ""
+    if row.get("isIri") == "true":
+        return Value(names.get(o) or curie(o, base), local_href(o, base), o)
+    if row.get("isBlank") == "true":
+        return Value("(blank node)")
+    note = row.get("lang") or (curie(row["dt"], base) if row.get("dt") else None)
+    if note == "xsd:string":
+        note = None
+    return Value(o, note=note, long=len(o) > 300 or "\n" in o)
+
+
+async def describe(engine: Any, iri: str, base: str) -> Entity | None:
+    """Everything an entity page shows, or None when the store has no triple about ``iri``."""
+    out = await engine.select(
+        f"SELECT DISTINCT ?p ?o (isIRI(?o) AS ?isIri) (isBlank(?o) AS ?isBlank) (DATATYPE(?o) AS ?dt) (LANG(?o) AS ?lang) "
+        f"WHERE {{ <{iri}> ?p ?o }} LIMIT {MAX_OUT}")
+    inc = await engine.select(
+        f"SELECT DISTINCT ?s ?p ?parent WHERE {{ ?s ?p <{iri}> FILTER(isIRI(?s)) "
+        f"OPTIONAL {{ ?s <{SCHEMA}datePublished> ?date }} OPTIONAL {{ ?s <{SCHEMA}isPartOf> ?parent }} }} "
+        f"ORDER BY ?p DESC(?date) ?s LIMIT {MAX_IN}")
+    if not out and not inc:
+        return None
+    counts = {r["p"]: int(r["n"] or 0) for r in await engine.select(
+        f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p <{iri}> }} GROUP BY ?p")}
+    mentioned = {iri} | {r["p"] for r in out} | {r["p"] for r in inc}
+    mentioned |= {r["o"] for r in out if r.get("isIri") == "true"}
+    mentioned |= {r["s"] for r in inc} | {r["parent"] for r in inc if r.get("parent")}
+    names = await labels(engine, (m for m in mentioned if m))
+
+    def group(prop: str) -> Group:
+        return Group(prop, names.get(prop) or curie(prop, base), local_href(prop, base))
+
+    props: dict[str, Group] = {}
+    types, wikidata = [], []
+    for row in out:
+        v = _value(row, "o", base, names)
+        if row["p"] == RDF_TYPE:
+            types.append(v)
+        if row["p"] in SAME_AS and (row["o"] or "").startswith(str(WD)):
+            wikidata.append(Value(row["o"].rsplit("/", 1)[-1], row["o"], row["o"]))
+        props.setdefault(row["p"], group(row["p"])).values.append(v)
+    incoming: dict[str, Group] = {}
+    for row in inc:
+        v = Value(names.get(row["s"]) or curie(row["s"], base), local_href(row["s"], base), row["s"])
+        parent = row.get("parent")
+        if parent and parent != iri:
+            v.note = names.get(parent) or curie(parent, base)
+        incoming.setdefault(row["p"], group(row["p"])).values.append(v)
+    for prop, g in incoming.items():
+        g.total = counts.get(prop, len(g.values))
+        if g.total > len(g.values):
+            g.more = "/query?" + urlencode({"query": f"SELECT ?s WHERE {{ ?s <{prop}> <{iri}> }}"})
+    for g in props.values():
+        g.total = len(g.values)
+    label = names.get(iri) or iri.rstrip("/").rsplit("/", 1)[-1]
+    return Entity(iri, label, types, wikidata, sorted(props.values(), key=_order),
+                  sorted(incoming.values(), key=_order), {})
+
+
+def _order(g: Group) -> tuple[int, str]:
+    first = (RDF_TYPE, *LABEL_PROPS, SCHEMA + "datePublished")
+    return (first.index(g.prop) if g.prop in first else len(first), g.label.lower())
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def not_found(request: Request, iri: str, what: str = "No triple in this dataset has this IRI as its "
+              "subject or object.") -> HTMLResponse:
+    """The helpful 404 page for an IRI the store knows nothing about."""
+    kind = iri.split("/id/", 1)[1].split("/", 1)[0] if "/id/" in iri else ""
+    q = (f"SELECT ?thing ?label WHERE {{\n  ?thing ?p ?o .\n  FILTER(STRSTARTS(STR(?thing), \"{iri.rsplit('/', 1)[0]}/\"))"
+         f"\n  OPTIONAL {{ ?thing <http://www.w3.org/2000/01/rdf-schema#label>|<{SCHEMA}name> ?label }}\n}}"
+         f"\nGROUP BY ?thing ?label LIMIT 100")
+    return render(request, "404.html", 404, title="Not found", iri=iri, what=what, kind=kind,
+                  search="/query?" + urlencode({"query": q}))
+
+
+def settings_base(request: Request) -> str:
+    base = str(request.app.state.settings.base)
+    return base if base.endswith("/") else base + "/"
+
+
+@router.get("/page/{path:path}", response_class=HTMLResponse, include_in_schema=False)
+async def entity_page(request: Request, path: str) -> Response:
+    base = settings_base(request)
+    iri = f"{base}id/{path}"
+    entity = await describe(request.app.state.engine, iri, base)
+    if entity is None:
+        return not_found(request, iri)
+    entity.data_links = {name: (f"/data/{quote(path)}.{ext}", media) for name, ext, media in DATA_FORMATS}
+    links = ", ".join(f'<{href}>; rel="alternate"; type="{media}"' for href, media in entity.data_links.values())
+    response = render(request, "entity.html", title=entity.label, entity=entity, id_path=f"/id/{path}")
+    response.headers["Link"] = links
+    return response
+
+
+# --- the landing page --------------------------------------------------------------------------------
+
+COUNTS = {  # figure → SPARQL pattern counted with COUNT(DISTINCT ?x)
+    "releases": f"?x a <{SCHEMA}NewsArticle>",
+    "participating States": f"?x a <{ONTOLOGY_IRI}#ParticipatingState>",
+    "people": f"?x a <{SCHEMA}Person>",
+    "quotations": f"?x a <{SCHEMA}Quotation>",
+}
+PER_YEAR = (f"SELECT ?year (COUNT(DISTINCT ?r) AS ?n) WHERE {{ ?r a <{SCHEMA}NewsArticle> ; "
+            f"<{SCHEMA}datePublished> ?d BIND(SUBSTR(STR(?d), 1, 4) AS ?year) }} GROUP BY ?year ORDER BY ?year")
+# States by the releases that mention them while they participate (Mongolia in 2008 was a Partner).
+TOP_STATES = (f"SELECT ?s (COUNT(DISTINCT ?r) AS ?n) WHERE {{ ?r a <{SCHEMA}NewsArticle> ; <{SCHEMA}datePublished> ?d ; "
+              f"<{SCHEMA}mentions> ?s . ?s <{ONTOLOGY_IRI}#hasParticipation> ?p . ?p <{ONTOLOGY_IRI}#startDate> ?from "
+              f"OPTIONAL {{ ?p <{ONTOLOGY_IRI}#endDate> ?to }} FILTER(?from <= ?d && (!BOUND(?to) || ?to >= ?d)) }} "
+              f"GROUP BY ?s ORDER BY DESC(?n) ?s LIMIT 10")
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def bar_chart(series: list[tuple[str, int]], width: int = 640, height: int = 200) -> list[Bar]:
+    """Bars of an SVG chart for ``(year, count)``, years without releases filled in as zero-height bars."""
+    if not series:
+        return []
+    known = dict(series)
+    years = [str(y) for y in range(int(series[0][0]), int(series[-1][0]) + 1)] \
+        if all(y.isdigit() for y, _ in series) else [y for y, _ in series]
+    top = max(known.values()) or 1
+    step = width / len(years)
+    return [Bar(y, known.get(y, 0), round(i * step + step * 0.1, 1), round(height - known.get(y, 0) / top * height, 1),
+                round(step * 0.8, 1), round(known.get(y, 0) / top * height, 1)) for i, y in enumerate(years)]
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def landing(request: Request) -> HTMLResponse:
+    engine, base = request.app.state.engine, settings_base(request)
+    counts = {}
+    for name, pattern in COUNTS.items():
+        rows = await engine.select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }}")
+        counts[name] = int(rows[0]["n"] or 0) if rows else 0
+    years = [(r["year"], int(r["n"])) for r in await engine.select(PER_YEAR) if r.get("year")]
+    top = await engine.select(TOP_STATES)
+    names = await labels(engine, (r["s"] for r in top))
+    states = [Value(names.get(r["s"]) or curie(r["s"], base), local_href(r["s"], base), r["s"], note=r["n"])
+              for r in top]
+    return render(request, "index.html", title="OSCE press releases as linked data", counts=counts,
+                  bars=bar_chart(years), states=states, examples=examples()[:4])
+
+
+# --- the SPARQL editor -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    title: str
+    description: str
+    query: str
+
+
+def read_example(path: Path) -> Example:
+    """An example query file: leading ``#`` lines give its title (first) and description (the rest)."""
+    text = path.read_text(encoding="utf-8")
+    head = [line[1:].strip() for line in takewhile(lambda ln: ln.startswith("#"), text.splitlines())]
+    head = [h for h in head if h] or [path.stem]
+    return Example(path.stem, head[0], " ".join(head[1:]), text)
+
+
+def examples() -> list[Example]:
+    return [read_example(p) for p in sorted(QUERIES_DIR.glob("*.rq"))]
+
+
+def yasgui_available() -> bool:
+    return (YASGUI_DIR / "yasgui.min.js").is_file() and (YASGUI_DIR / "yasgui.min.css").is_file()
+
+
+async def run_for_form(engine: Any, sparql: str) -> dict[str, Any]:
+    """A query's result for the plain form: a table for SELECT, a yes/no for ASK, text for graphs."""
+    try:
+        result = await engine.query(sparql, accept="application/sparql-results+json, text/turtle;q=0.9")
+    except Exception as err:  # the engine's own message is the useful one here
+        return {"error": " ".join(str(err).split()) or type(err).__name__}
+    body = result.body.decode("utf-8", "replace")
+    if "json" not in result.media_type:
+        return {"text": body}
+    data = json.loads(body)
+    if "boolean" in data:
+        return {"boolean": data["boolean"]}
+    head = data["head"]["vars"]
+    return {"head": head, "rows": [[row.get(v, {}).get("value") for v in head]
+                                   for row in data["results"]["bindings"]]}
+
+
+@router.get("/query", response_class=HTMLResponse, include_in_schema=False)
+async def query_page(request: Request, query: str | None = None, example: str | None = None) -> HTMLResponse:
+    """YASGUI when ``web/node_modules`` holds it, else a plain form whose results render here."""
+    items = examples()
+    chosen = next((e.query for e in items if e.name == example), None)
+    run = bool(query or chosen)
+    query = query or chosen or (items[0].query if items else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
+    yasgui = yasgui_available()
+    result = await run_for_form(request.app.state.engine, query) if run and not yasgui else None
+    base = settings_base(request)
+    return render(request, "query.html", title="SPARQL query", examples=items, query=query, run=run,
+                  yasgui=yasgui, result=result, examples_json=json.dumps({e.name: e.query for e in items}).replace("</", "<\\/"),
+                  href=lambda v: local_href(v, base) if re.match(r"https?://", v) else None)
