@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -31,13 +31,13 @@ from kg import __version__
 from kg.gazetteer import Gazetteer
 from kg.ingest import IngestError, expand, read_page
 from kg.iris import OSCE, SCHEMA, Minter
-from kg.map import Mapper, ntriples
+from kg.map import Mapper, Triple, ntriples
 from kg.paths import ONTOLOGY_DIR, SHAPES_DIR
 from kg.publish import DatasetInfo, canonical, turtle, void_graph, write_atomic, write_checksums, write_dumps
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph
 from kg.store import write_store
-from kg.validate import default_shapes, validate
+from kg.validate import Violation, default_shapes, validate
 
 CHUNK = 100
 STAGES = ("ingest", "extract", "map", "validate")
@@ -67,7 +67,7 @@ class Context:
     mapper: Mapper
     gazetteer: Any
     shapes: Graph
-    typing: Graph                     # rdf:type of reference entities + the ontology's subclass axioms
+    typing: dict[Any, list[Triple]]   # see _typing
     cache: dict[str, dict[str, Any]]  # sha256 → record from the previous build
     extract: Any
 
@@ -85,10 +85,20 @@ def _one_line(e: BaseException) -> str:
     return text if isinstance(e, (ExtractionError, IngestError)) else f"{type(e).__name__}: {text}"
 
 
-def _graph(ctx: Context, nt: str) -> Graph:
+def _graph(ctx: Context, triples: Iterable[Triple]) -> Graph:
+    """The graph one validation runs on: the releases' triples, the reference types of the IRIs they
+    point to (so ``sh:class`` can check them, while reference nodes are not validated as release data)
+    and the ontology's subclass axioms."""
     g = Graph()
-    g += ctx.typing
-    g.parse(data=nt, format="nt")
+    objects = set()
+    for t in triples:
+        g.add(t)
+        objects.add(t[2])
+    for o in objects:
+        for t in ctx.typing.get(o, ()):
+            g.add(t)
+    for t in ctx.typing.get(None, ()):
+        g.add(t)
     return g
 
 
@@ -98,6 +108,7 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
     assert ctx is not None
     timing: Counter[str] = Counter()
     results: list[PageResult] = []
+    mapped: list[tuple[PageResult, list[Triple]]] = []
     for path in paths:
         res = PageResult(_relpath(path, ctx.root))
         t0 = time.perf_counter()
@@ -123,47 +134,55 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
         t2 = time.perf_counter()
         timing["extract"] += t2 - t1
         try:
-            res.record, res.nt = rec.to_json(), ntriples(ctx.mapper.triples(rec))
+            triples = ctx.mapper.triples(rec)
+            res.record, res.nt = rec.to_json(), ntriples(triples)
+            mapped.append((res, triples))
         except Exception as e:
             res.stage, res.reason = "map", _one_line(e)
         timing["map"] += time.perf_counter() - t2
         results.append(res)
     t3 = time.perf_counter()
-    _validate_chunk(ctx, [r for r in results if r.stage is None])
+    _validate_chunk(ctx, mapped)
     timing["validate"] += time.perf_counter() - t3
     return results, timing
 
 
-def _validate_chunk(ctx: Context, results: list[PageResult]) -> None:
+def _validate_chunk(ctx: Context, mapped: list[tuple[PageResult, list[Triple]]]) -> None:
     """Validate the chunk as one graph; if it fails, validate each release alone to name the culprits."""
-    if not results or validate(_graph(ctx, "".join(r.nt for r in results)), ctx.shapes).conforms:
+    if not mapped or validate(_graph(ctx, (t for _, ts in mapped for t in ts)), ctx.shapes).conforms:
         return
-    for res in results:
-        outcome = validate(_graph(ctx, res.nt), ctx.shapes)
+    for res, triples in mapped:
+        outcome = validate(_graph(ctx, triples), ctx.shapes)
         if not outcome.conforms:
             res.stage = "validate"
             res.violations = [v.__dict__ for v in outcome.violations]
-            res.reason = "; ".join(f"{_short(v.path)} {_short(v.constraint)}"
-                                   + (f" (value {v.value})" if v.value else "") for v in outcome.violations)
+            res.reason = _reason(outcome.violations)
             if any(v.path == str(SCHEMA.sourceOrganization) for v in outcome.violations) and res.record:
                 res.reason += f" (Source field: {', '.join(res.record['sources']) or 'empty'})"
             res.report_nt = outcome.report.serialize(format="nt")
             res.nt = ""
 
 
+def _reason(violations: list[Violation]) -> str:
+    """One line: each distinct (path, constraint, value), with a count where it repeats."""
+    counts = Counter(f"{_short(v.path)} {_short(v.constraint)}" + (f" (value {v.value})" if v.value else "")
+                     for v in violations)
+    return "; ".join(k if n == 1 else f"{k} x{n}" for k, n in counts.items())
+
+
 def _short(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1].removesuffix("ConstraintComponent")
 
 
-def _typing(reference: Graph, ontology: Graph) -> Graph:
-    g = Graph()
+def _typing(reference: Graph, ontology: Graph) -> dict[Any, list[Triple]]:
+    """rdf:type triples of the reference entities by IRI; the ontology's subclass axioms under None."""
+    out: dict[Any, list[Triple]] = {}
     for s, o in reference.subject_objects(RDF.type):
         if isinstance(s, URIRef):
-            g.add((s, RDF.type, o))
-    for s, o in ontology.subject_objects(RDFS.subClassOf):
-        if isinstance(s, URIRef) and isinstance(o, URIRef):
-            g.add((s, RDFS.subClassOf, o))
-    return g
+            out.setdefault(s, []).append((s, RDF.type, o))
+    out[None] = [(s, RDFS.subClassOf, o) for s, o in ontology.subject_objects(RDFS.subClassOf)
+                 if isinstance(s, URIRef) and isinstance(o, URIRef)]
+    return out
 
 
 def _labels(entities: Any) -> dict[str, str]:
