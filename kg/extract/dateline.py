@@ -1,0 +1,104 @@
+"""Dates and datelines: ``KABUL, 10 September 2008 -``, ``12 June 2025, Sarajevo –``, ``VALLETTA/VIENNA, 12 July –``.
+
+``parse_date`` reads a date field's value; ``parse_dateline`` reads the dateline at the start of a
+body's first paragraph and returns its cities, its (possibly year-less) date and the raw dateline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DASH = r"[-–—]"
+# "10 September 2008", "3-4 May 2010", "30 April - 2 May 2010", "12 July" (no year), "September 10, 2008"
+_DMY = (rf"(?P<d>\d{{1,2}})(?:\s*{_DASH}\s*\d{{1,2}})?\s+(?P<m>{_MONTH})"
+        rf"(?:\s*{_DASH}\s*\d{{1,2}}\s+{_MONTH})?(?:,?\s+(?P<y>[12]\d{{3}}))?")
+_MDY = rf"(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:\s*{_DASH}\s*\d{{1,2}})?,?\s+(?P<y2>[12]\d{{3}})"
+_ISO = r"(?P<iy>[12]\d{3})-(?P<im>\d\d)-(?P<id>\d\d)(?:T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?"
+DATE = rf"(?:{_ISO}|{_DMY}|{_MDY})"
+_DATE_RE = re.compile(rf"(?<![\w-]){DATE}(?!\w)", re.IGNORECASE)
+
+# Upper-case city words (diacritics allowed), joined by "/" or ", "; an optional title-case country may follow.
+_UPPER = r"[^\W\d_a-z][^\W\d_a-z'’.\-]*(?:\s+[^\W\d_a-z][^\W\d_a-z'’.\-]*)*"
+_CITIES = rf"{_UPPER}(?:\s*(?:/|,)\s*{_UPPER})*"
+_AFTER = rf"\s*(?:\((?:OSCE|[A-Z]+)\))?\s*(?:--|{_DASH}|:)"
+_PREFIX = r"(?:[A-Z][A-Z ]{2,}:\s*)?"
+_CITY_FIRST = re.compile(
+    rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES})(?:,\s*(?P<country>[A-Z][\w’' .-]+?))?,\s*(?P<date>{DATE}){_AFTER}\s*")
+_DATE_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    year: int | None
+    month: int
+    day: int
+
+    def resolve(self, default_year: int | None) -> str | None:
+        """ISO date, taking the year from ``default_year`` when the text gave none; None if invalid."""
+        year = self.year or default_year
+        if year is None:
+            return None
+        try:
+            return date(year, self.month, self.day).isoformat()
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Dateline:
+    raw: str              # the dateline as written, without its trailing dash
+    places: list[str]     # the cities as written ("KHARKOV", "STANYTSIA LUHANSKA")
+    date: PartialDate | None
+    rest: str             # the paragraph after the dateline
+
+
+def _partial(m: re.Match[str]) -> PartialDate | None:
+    g = m.groupdict()
+    if g.get("iy"):
+        return PartialDate(int(g["iy"]), int(g["im"]), int(g["id"]))
+    month, day, year = (g["m"], g["d"], g["y"]) if g.get("m") else (g["m2"], g["d2"], g["y2"])
+    if not month:
+        return None
+    return PartialDate(int(year) if year else None, MONTHS[month.lower().rstrip(".")], int(day))
+
+
+def find_date(text: str) -> PartialDate | None:
+    """The first date written in ``text`` (a date field's value, a newsroom date line), or None."""
+    m = _DATE_RE.search(text)
+    return _partial(m) if m else None
+
+
+def parse_date(text: str) -> str | None:
+    """A date field's value → ISO date, or None when it holds no full date."""
+    p = find_date(text)
+    return p.resolve(None) if p else None
+
+
+def parse_dateline(paragraph: str) -> Dateline | None:
+    """The dateline opening a body paragraph, or None when it has none."""
+    m = _CITY_FIRST.match(paragraph)
+    if m:
+        places = [p.strip() for p in re.split(r"\s*(?:/|,)\s*", m["places"]) if p.strip()]
+        if not _is_upper(places[0]):
+            return None
+    else:
+        m = _DATE_FIRST.match(paragraph)
+        if not m:
+            return None
+        places = [m["places"].strip()]
+    dm = _DATE_RE.match(m["date"])
+    raw = re.sub(rf"\s*(?:--|{_DASH}|:)\s*$", "", paragraph[:m.end()].strip()).strip()
+    return Dateline(raw=raw, places=places, date=_partial(dm) if dm else None, rest=paragraph[m.end():])
+
+
+def _is_upper(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)

@@ -1,0 +1,46 @@
+"""Entity mentions: one compiled regex over every surface form the gazetteer knows, longest match first.
+
+Only the title and body are scanned (never the navigation). Each entity is reported once, with its first
+surface form, in order of first appearance; its kind is the one it had on the release's date.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from kg.record import Mention
+
+_SCANNERS: dict[int, tuple[re.Pattern[str], dict[str, Any]]] = {}
+
+
+def scanner(gazetteer: Any) -> tuple[re.Pattern[str], dict[str, Any]]:
+    """The gazetteer's compiled surface-form regex and form → entity table (built once per gazetteer)."""
+    key = id(gazetteer)
+    if key not in _SCANNERS:
+        table: dict[str, Any] = {}
+        for form, entity in gazetteer.names():
+            table.setdefault(form, entity)
+        forms = sorted(table, key=len, reverse=True)
+        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
+        _SCANNERS[key] = (pattern, table)
+    return _SCANNERS[key]
+
+
+def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
+    """Entities named in ``texts`` (title first, then paragraphs), as they stood on date ``on``."""
+    pattern, table = scanner(gazetteer)
+    seen: set[str] = set()
+    out: list[Mention] = []
+    for text in texts:
+        for m in pattern.finditer(text):
+            entity = table[m.group()]
+            if str(entity.iri) in seen:
+                continue
+            kind = entity.kind_on(on)
+            if kind is None:
+                continue
+            seen.add(str(entity.iri))
+            out.append(Mention(name=m.group(), kind=kind, iri=str(entity.iri), wikidata=entity.wikidata or None))
+    return out

@@ -1,0 +1,159 @@
+"""People named in a release, with the role the text gives them, and a resolver for later references.
+
+A capitalised run of words is a person's full name (two or more name words) when the text marks it as
+one: a title directly before it (``President Hamid Karzai``), a role phrase in apposition before it
+(``The OSCE Secretary General, Marc Perrin de Brichambaut,``), or the gazetteer knows the name. The role
+is the phrase the text gives, from its first capitalised word (after a determiner) to the name. Later
+references by surname or title + surname (``Perrin de Brichambaut``, ``Minister Borg``) resolve to the
+full name through ``People.resolve``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from kg.extract.lexicon import terms
+from kg.record import PersonRole
+
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
+_CLAUSE_START = {".", ":", ";", "—", "–", "-", "(", '"', "“"}
+_CONNECTORS = {"of", "for", "and", "the", "to", "in", "on", "at"}
+_DETERMINERS = {"the", "The"}
+
+
+@dataclass(frozen=True)
+class Tok:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def cap(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def _tokens(text: str) -> list[Tok]:
+    return [Tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+@cache
+def _particles() -> frozenset[str]:
+    return frozenset(terms("particle"))
+
+
+@cache
+def _title_words() -> frozenset[str]:
+    return frozenset(w.rstrip(".") for t in terms("title") for w in t.split())
+
+
+def _name_word(tok: Tok, stop: frozenset[str]) -> bool:
+    t = tok.text
+    return (tok.cap and len(t) > 1 and any(c.islower() for c in t) and t not in stop
+            and t not in _title_words() and not t.endswith("’s") and not t.endswith("'s"))
+
+
+@dataclass
+class People:
+    """The people found in one release, in order of first mention, and how they were referred to."""
+
+    found: list[PersonRole] = field(default_factory=list)
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # (paragraph, offset, full name)
+
+    def add(self, name: str, role: str | None, para: int, offset: int) -> None:
+        if all(p.name != name for p in self.found):
+            self.found.append(PersonRole(name, role))
+        elif role:
+            self.found = [PersonRole(p.name, p.role or role) if p.name == name else p for p in self.found]
+        self.spans.append((para, offset, name))
+
+    def resolve(self, words: str) -> str | None:
+        """A full name for ``words`` (a full name, a surname, a name ending), or None."""
+        words = words.strip()
+        for p in self.found:
+            if p.name == words or p.name.endswith(" " + words):
+                return p.name
+        return None
+
+    def first_in(self, para: int, before: int | None = None) -> str | None:
+        """The first person named in paragraph ``para`` (before ``before``, when given)."""
+        for pi, off, name in self.spans:
+            if pi == para and (before is None or off < before):
+                return name
+        return None
+
+
+def find_people(paragraphs: list[str], known: list[str], stop: frozenset[str]) -> People:
+    """People named in ``paragraphs``; ``known`` are full names the gazetteer knows, ``stop`` non-name words.
+
+    Two passes: full names with their roles first, then every reference (full name, surname, title +
+    surname) by paragraph and offset, so a title that says "Chair-in-Office Borg" resolves too.
+    """
+    people = People()
+    known_re = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(known, key=len, reverse=True))
+                           + r")(?!\w)") if known else None)
+    for pi, text in enumerate(paragraphs):
+        for off, name, role in _full_names(text, known_re, stop):
+            people.add(name, role, pi, off)
+    for pi, text in enumerate(paragraphs):
+        for m in re.finditer(r"[^\W\d_][\w'’-]+", text):
+            word = m.group()
+            for p in people.found:
+                if p.name.split()[-1] == word and not any(s[0] == pi and s[1] <= m.start() < s[1] + len(s[2])
+                                                          for s in people.spans):
+                    people.spans.append((pi, m.start(), p.name))
+                    break
+    people.spans.sort()
+    return people
+
+
+def _full_names(text: str, known_re: re.Pattern[str] | None, stop: frozenset[str]) -> list[tuple[int, str, str | None]]:
+    """(offset, full name, role) of every full name in one paragraph, in order."""
+    toks = _tokens(text)
+    hits: list[tuple[int, str, str | None]] = []
+    floor, i = 0, 0
+    while i < len(toks):
+        j = i
+        while j < len(toks) and (_name_word(toks[j], stop) or
+                                 (toks[j].text in _particles() and j > i and j + 1 < len(toks)
+                                  and _name_word(toks[j + 1], stop))):
+            j += 1
+        if j - i >= 2:
+            name = text[toks[i].start:toks[j - 1].end]
+            role = _role(text, toks, i, floor)
+            if role is not None or (known_re and known_re.fullmatch(name)):
+                hits.append((toks[i].start, name, role))
+                floor = j
+        i = max(j, i + 1)
+    if known_re:
+        for m in known_re.finditer(text):
+            if all(h[1] != m.group() for h in hits):
+                hits.append((m.start(), m.group(), None))
+    return sorted(hits)
+
+
+def _role(text: str, toks: list[Tok], i: int, floor: int) -> str | None:
+    """The role phrase before the name starting at token ``i``, or None when nothing marks it as a role.
+
+    Walk back (not past ``floor``, the end of the previous name) over capitalised words, commas and
+    connectors (of, for, and, the …) to the clause's start; a sentence-opening "Today," is left out. The
+    role runs from the first capitalised word to the name and must hold a title word.
+    """
+    k, start = i - 1, None
+    while k >= floor:
+        t = toks[k]
+        opens = k == floor or toks[k - 1].text in _CLAUSE_START
+        if t.cap and t.text not in _DETERMINERS:
+            if opens and k + 1 < i and toks[k + 1].text == ",":
+                break
+            start = k
+        elif t.text not in _CONNECTORS and t.text not in _DETERMINERS and t.text != ",":
+            break
+        k -= 1
+    if start is None:
+        return None
+    role = text[toks[start].start:toks[i].start].strip().rstrip(",").strip()
+    if not set(re.findall(r"[\w-]+", role)) & _title_words():
+        return None
+    return role

@@ -1,0 +1,133 @@
+"""Text snapshots of osce.org pages: find the release by structure, never by the navigation's wording.
+
+Forms (see ``/work/shared/corpus/README.md``):
+- seed: content type line, title, ``- Date:`` / ``- Place:`` / ``- Source:`` fields, body;
+- newsroom: a section word, the title, a ``PLACE 20 May 1999`` or date-only line, optional caption, body;
+- odihr: ``Skip Links`` … content type, title, body, then ``Issued on:`` / ``Issued by:`` / ``Fields of work:``;
+- bare: the title, an empty line, a body that opens with a dateline.
+Event pages (a ``Location:`` field, no body) are rejected.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extract.dateline import DATE, parse_dateline
+from kg.extract.layout import Layout, clean_body, split_sources
+from kg.extract.lexicon import alternation, terms
+from kg.record import ExtractionError
+
+_FIELD = re.compile(r"^-?\s*([A-Z][A-Za-z ]{1,20}):\s*(.*)$")
+_ITEM = re.compile(r"^-\s+(.+)$")
+_DATE_LINE = re.compile(rf"^(?:(?P<place>[^\W\d_][^\d]*?),?\s+)?(?P<date>{DATE})\s*$", re.IGNORECASE)
+_ODIHR_FIELD = re.compile(r"^(Issued on|Issued by|Fields of work|Date|Source)\s*:\s*(.*)$")
+
+
+def parse(text: str) -> Layout:
+    """The release in a text snapshot, or ``ExtractionError`` saying why there is none."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    for form in (_seed, _odihr, _newsroom, _bare):
+        found = form(lines)
+        if found is not None:
+            if not found.title:
+                raise ExtractionError(f"{found.form} page without a title")
+            if not found.body:
+                raise ExtractionError(f"{found.form} page without a body")
+            return found
+    if any((m := _FIELD.match(line)) and m[1].lower() in _event_labels() for line in lines):
+        raise ExtractionError("event page, not a release")
+    raise ExtractionError("no release found (navigation only, or an unknown page form)")
+
+
+def _body(lines: list[str]) -> list[str]:
+    """Body paragraphs, without the page's trailing ``- item`` chrome (print, share, related links)."""
+    end = len(lines)
+    while end and (not lines[end - 1].strip() or lines[end - 1].startswith("-")):
+        end -= 1
+    return clean_body(lines[:end])
+
+
+def _is_text(line: str) -> bool:
+    """A line of running text (not blank, not a ``- `` list item)."""
+    return bool(line.strip()) and not line.startswith("-")
+
+
+def _seed(lines: list[str]) -> Layout | None:
+    """Content type, title, then a block of ``- Label:`` fields whose values follow as ``- value`` lines."""
+    for i in range(2, len(lines)):
+        m = _FIELD.match(lines[i])
+        if not (m and lines[i].startswith("-") and _is_text(lines[i - 1]) and _is_text(lines[i - 2])):
+            continue
+        fields: dict[str, list[str]] = {}
+        j = i
+        while j < len(lines):
+            fm = _FIELD.match(lines[j])
+            if fm and lines[j].startswith("-"):
+                label = fm[1].strip().lower()
+                fields[label] = [fm[2].strip()] if fm[2].strip() else []
+                j += 1
+                if not fields[label] and j < len(lines) and _ITEM.match(lines[j]) and not _FIELD.match(lines[j]):
+                    fields[label].append(_ITEM.match(lines[j])[1].strip())
+                    j += 1
+            else:
+                break
+        if any(label in fields for label in _event_labels()) and "place" not in fields:
+            raise ExtractionError("event page, not a release")
+        source = fields.get("source", [])
+        return Layout(form="seed", content_type=lines[i - 2].strip(), title=lines[i - 1].strip(),
+                      date=" ".join(fields.get("date", [])) or None,
+                      place=" ".join(fields.get("place", [])) or None,
+                      sources=split_sources(source[0]) if source else [],
+                      body=_body(lines[j:]))
+    return None
+
+
+def _event_labels() -> set[str]:
+    return {t.lower() for t in terms("event_label")}
+
+
+def _odihr(lines: list[str]) -> Layout | None:
+    """``Skip Links`` page: the body runs up to the ``Issued on:`` field; content type and title precede it."""
+    if not any(line.strip().lower() == "skip links" for line in lines[:20]):
+        return None
+    issued = next((k for k, line in enumerate(lines) if line.startswith("Issued on:")), None)
+    if issued is None:
+        return None
+    ctype = re.compile(rf"^(?:{alternation('content_type')})$", re.IGNORECASE)
+    start = next((k for k in range(issued - 2, -1, -1) if ctype.match(lines[k].strip())
+                  and _is_text(lines[k + 1])), None)
+    if start is None:
+        return None
+    fields: dict[str, str] = {}
+    for line in lines[issued:]:
+        m = _ODIHR_FIELD.match(line.strip())
+        if m:
+            fields[m[1].lower()] = m[2].strip()
+    return Layout(form="odihr", content_type=lines[start].strip(), title=lines[start + 1].strip(),
+                  date=fields.get("issued on"), sources=split_sources(fields.get("issued by", "")),
+                  body=_body(lines[start + 2:issued]),
+                  fields_of_work=split_sources(fields.get("fields of work", "")))
+
+
+def _newsroom(lines: list[str]) -> Layout | None:
+    """A section word, the title, a place-and-date (or date) line; the body follows."""
+    section = re.compile(rf"^(?:{alternation('section')})$", re.IGNORECASE)
+    for i in range(2, len(lines)):
+        m = _DATE_LINE.match(lines[i].strip())
+        if not (m and _is_text(lines[i - 1]) and section.match(lines[i - 2].strip())):
+            continue
+        place = m["place"].strip() if m["place"] else None
+        return Layout(form="newsroom", content_type=lines[i - 2].strip(), title=lines[i - 1].strip(),
+                      date=m["date"], place=place, body=_body(lines[i + 1:]))
+    return None
+
+
+def _bare(lines: list[str]) -> Layout | None:
+    """The title, an empty line, then a body whose first paragraph opens with a dateline."""
+    k = next((k for k, line in enumerate(lines) if line.strip()), None)
+    if k is None or k + 2 >= len(lines) or lines[k + 1].strip():
+        return None
+    body = _body(lines[k + 2:])
+    if not body or parse_dateline(body[0]) is None:
+        return None
+    return Layout(form="bare", content_type="Press release", title=lines[k].strip(), body=body)
