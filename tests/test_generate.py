@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from kg.paths import REFERENCE_DIR, ROOT
@@ -71,25 +72,20 @@ def test_pages_cover_every_form_and_speak_with_office_holders_of_their_date():
     assert checked > 10
 
 
-@pytest.mark.skipif(importlib.util.find_spec("kg.build") is None, reason="kg build has not landed yet")
+@pytest.mark.xfail(reason="known gap: bare and older-newsroom pages carry no Source field, and shapes/release.ttl "
+                          "requires schema:sourceOrganization, so kg build rejects them (4 of these 50)")
 def test_fifty_generated_pages_all_publish_through_kg_build(tmp_path):
     pages, out = tmp_path / "pages", tmp_path / "out"
     generate.write(50, pages)
     run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(pages), "--out", str(out),
-                          "--quiet", "--jobs", "2"], capture_output=True, text=True, timeout=600)
+                          "--quiet", "--keep-going"], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
-    import pyoxigraph as ox
-
+    build = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    rejected = [f"{r['path']} [{r['stage']}]: {r['reason'][:120]}" for r in build["rejected"]]
+    assert build["counts"]["pages"] == 50
+    assert not rejected, "\n".join(rejected)
+    assert build["counts"]["published"] == 50
     store = ox.Store()
     store.bulk_load(path=str(out / "osce-kg.nt.gz"), format=ox.RdfFormat.N_TRIPLES)
-    sources = {str(r["src"].value) for r in store.query(
-        "SELECT DISTINCT ?src WHERE { ?r a <https://schema.org/NewsArticle> ; "
-        "<http://www.w3.org/ns/prov#wasDerivedFrom>|<https://schema.org/isBasedOn> ?src }")}
-    assert len(sources) == 50 or _published_per_build_json(out) == 50, run.stderr[-2000:]
-
-
-def _published_per_build_json(out: Path) -> int:
-    import json
-
-    pages = json.loads((out / "build.json").read_text())["pages"]
-    return sum(1 for ids in pages.values() if ids)
+    articles = list(store.query("SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a <https://schema.org/NewsArticle> }"))
+    assert int(articles[0]["n"].value) == 50
