@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,22 @@ def _data_dir(request: Request) -> Path:
     return Path(request.app.state.settings.data_dir)
 
 
+SECTION = re.compile(r'<div class="[^"]*\bentity\b[^"]*" id="([^"]+)">\s*<h3>.*?<code>([^<]+)</code>', re.S)
+
+
+@lru_cache(maxsize=4)
+def ontology_docs(page: Path, mtime_ns: int) -> str:
+    """pyLODE's page with each term reachable as ``#LocalName`` and links to terms kept on the page."""
+    html = page.read_text(encoding="utf-8")
+    anchors = {iri: anchor for anchor, iri in SECTION.findall(html) if iri.startswith(ONTOLOGY_IRI + "#")}
+    for iri, anchor in anchors.items():
+        name = iri.split("#", 1)[1]
+        html = html.replace(f'href="{iri}"', f'href="#{anchor}"')
+        if name != anchor:
+            html = html.replace(f'id="{anchor}">', f'id="{anchor}"><span id="{name}"></span>', 1)
+    return html
+
+
 @router.get("/ontology", include_in_schema=False)
 @router.get("/ontology.{ext}", include_in_schema=False)
 async def ontology(request: Request, ext: str | None = None) -> Response:
@@ -170,7 +187,7 @@ async def ontology(request: Request, ext: str | None = None) -> Response:
         if not page.is_file():
             return not_found(request, ONTOLOGY_IRI, "This build has no ontology documentation "
                              "(output/ontology/index.html); its RDF is at /ontology.ttl.")
-        return FileResponse(page, media_type="text/html; charset=utf-8", headers=headers)
+        return HTMLResponse(ontology_docs(page, page.stat().st_mtime_ns), headers=headers)
     triples = await construct(request.app.state.engine,
                               f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{base}graph/ontology> {{ ?s ?p ?o }} }}")
     if not triples:

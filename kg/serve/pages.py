@@ -171,7 +171,7 @@ async def describe(engine: Any, iri: str, base: str) -> Entity | None:
     """Everything an entity page shows, or None when the store has no triple about ``iri``."""
     out = await engine.select(
         f"SELECT DISTINCT ?p ?o (isIRI(?o) AS ?isIri) (isBlank(?o) AS ?isBlank) (DATATYPE(?o) AS ?dt) (LANG(?o) AS ?lang) "
-        f"WHERE {{ <{iri}> ?p ?o }} LIMIT {MAX_OUT}")
+        f"WHERE {{ <{iri}> ?p ?o OPTIONAL {{ ?o <{SCHEMA}position> ?n }} }} ORDER BY ?p ?n ?o LIMIT {MAX_OUT}")
     inc = await engine.select(
         f"SELECT DISTINCT ?s ?p ?parent WHERE {{ ?s ?p <{iri}> FILTER(isIRI(?s)) "
         f"OPTIONAL {{ ?s <{SCHEMA}datePublished> ?date }} OPTIONAL {{ ?s <{SCHEMA}isPartOf> ?parent }} }} "
@@ -198,7 +198,11 @@ async def describe(engine: Any, iri: str, base: str) -> Entity | None:
             wikidata.append(Value(row["o"].rsplit("/", 1)[-1], row["o"], row["o"]))
         props.setdefault(row["p"], group(row["p"])).values.append(v)
     incoming: dict[str, Group] = {}
+    linked = {r["o"] for r in out if r.get("isIri") == "true"}
     for row in inc:
+        if row["s"] in linked:  # already listed among the properties (a release's paragraphs)
+            counts[row["p"]] = counts.get(row["p"], 1) - 1
+            continue
         v = Value(names.get(row["s"]) or curie(row["s"], base), local_href(row["s"], base), row["s"])
         parent = row.get("parent")
         if parent and parent != iri:
@@ -211,8 +215,19 @@ async def describe(engine: Any, iri: str, base: str) -> Entity | None:
     for g in props.values():
         g.total = len(g.values)
     label = names.get(iri) or iri.rstrip("/").rsplit("/", 1)[-1]
-    return Entity(iri, label, types, wikidata, sorted(props.values(), key=_order),
+    return Entity(iri, label, await most_specific(engine, types), wikidata, sorted(props.values(), key=_order),
                   sorted(incoming.values(), key=_order), {})
+
+
+async def most_specific(engine: Any, types: list[Value]) -> list[Value]:
+    """``types`` without those that are superclasses of another of them (the badges under a title)."""
+    iris = [t.iri for t in types if t.iri]
+    if len(iris) < 2:
+        return types
+    rows = await engine.select(f"SELECT DISTINCT ?super WHERE {{ VALUES ?sub {{ {iri_list(iris)} }} "
+                               f"?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?super }}")
+    supers = {r["super"] for r in rows}
+    return [t for t in types if t.iri not in supers]
 
 
 def _order(g: Group) -> tuple[int, str]:
@@ -306,8 +321,9 @@ async def landing(request: Request) -> HTMLResponse:
     names = await labels(engine, (r["s"] for r in top))
     states = [Value(names.get(r["s"]) or curie(r["s"], base), local_href(r["s"], base), r["s"], note=r["n"])
               for r in top]
+    shapes = (Path(request.app.state.settings.data_dir) / "ontology" / "shapes.html").is_file()
     return render(request, "index.html", title="OSCE press releases as linked data", counts=counts,
-                  bars=bar_chart(years), states=states, examples=examples()[:4])
+                  bars=bar_chart(years), states=states, examples=examples()[:4], shapes=shapes)
 
 
 # --- the SPARQL editor -------------------------------------------------------------------------------
