@@ -200,8 +200,7 @@ class _Compiler:
                               names=split(r["other_names"]), evidence=r["source"])
             groups[r["group"]] = iri
         for key, iri in groups.items():
-            if key:
-                self.add(iri, SCHEMA.parentOrganization, groups[""])
+            self.add(iri, SCHEMA.parentOrganization, groups[""] if key else self.osce)
         t = "partners.tsv"
         for r in self.table(t):
             if r["group"] not in groups or not r["group"]:
@@ -416,9 +415,9 @@ def compile_reference(minter: Minter = Minter(), directory: Path = REFERENCE_DIR
     c = _Compiler(minter, directory)
     c.places()
     c.states()
+    c.organisations()
     c.partners()
     c.close_matches()
-    c.organisations()
     c.institutions()
     c.field_operations()
     c.posts()
