@@ -46,6 +46,7 @@ class Mapper:
     topics: Mapping[str, str]          # field-of-work label (case-folded) → topic concept IRI
     content_types: Mapping[str, str]   # content-type label (case-folded) → content-type concept IRI
     article_classes: Mapping[str, str] = field(default_factory=dict)  # concept IRI → osce:articleClass
+    publisher: str | None = None       # the OSCE's IRI: the source of a page whose Source field is empty
     version: str = "0"
     source_date: str | None = None     # ISO dateTime of SOURCE_DATE_EPOCH, else each release's own date
 
@@ -90,6 +91,8 @@ class Mapper:
             unit = self.gazetteer.resolve_source(value, rec.date)
             if unit is not None:
                 out.append((rel, SCHEMA.sourceOrganization, URIRef(unit.iri)))
+        if not rec.sources and self.publisher:
+            out.append((rel, SCHEMA.sourceOrganization, URIRef(self.publisher)))
         out += [(rel, SCHEMA.mentions, URIRef(m.iri)) for m in rec.mentions]
         for label in rec.fields_of_work:
             topic = self.topics.get(label.casefold())

@@ -133,3 +133,19 @@ def test_mention_of_an_untyped_entity_is_reported():
     result = validate(_context(_graph(bad)), SHAPES)
     assert [(v.path, v.value) for v in result.violations] == [
         (str(SCHEMA.mentions), "http://kg.test/id/country/atlantis")]
+
+
+def test_page_without_source_field_is_attributed_to_the_publisher_only():
+    osce = "http://kg.test/id/organisation/osce"
+    mapper = replace(MAPPER, publisher=osce)
+    rel = M.id("release", "r1")
+    assert set(_graph_of(mapper, replace(REC, sources=[])).objects(rel, SCHEMA.sourceOrganization)) == {URIRef(osce)}
+    # a Source field naming no known unit is not papered over with the publisher
+    assert set(_graph_of(mapper, replace(REC, sources=["Nowhere Unit"])).objects(rel, SCHEMA.sourceOrganization)) == set()
+
+
+def _graph_of(mapper: Mapper, rec: Release) -> Graph:
+    g = Graph()
+    for t in mapper.triples(rec):
+        g.add(t)
+    return g
