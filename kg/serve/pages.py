@@ -212,11 +212,16 @@ async def describe(engine: Any, iri: str, base: str) -> Entity | None:
         g.total = counts.get(prop, len(g.values))
         if g.total > len(g.values):
             g.more = "/query?" + urlencode({"query": f"SELECT ?s WHERE {{ ?s <{prop}> <{iri}> }}"})
+    merged: dict[tuple[str | None, ...], Group] = {}
+    for g in incoming.values():  # one list for properties that link the same things (creator, spokenByCharacter)
+        same = merged.setdefault(tuple(v.iri for v in g.values), g)
+        if same is not g:
+            same.label, same.href = f"{same.label}, {g.label}", None
     for g in props.values():
         g.total = len(g.values)
     label = names.get(iri) or iri.rstrip("/").rsplit("/", 1)[-1]
     return Entity(iri, label, await most_specific(engine, types), wikidata, sorted(props.values(), key=_order),
-                  sorted(incoming.values(), key=_order), {})
+                  sorted(merged.values(), key=_order), {})
 
 
 async def most_specific(engine: Any, types: list[Value]) -> list[Value]:
@@ -370,15 +375,17 @@ async def run_for_form(engine: Any, sparql: str) -> dict[str, Any]:
 
 
 @router.get("/query", response_class=HTMLResponse, include_in_schema=False)
-async def query_page(request: Request, query: str | None = None, example: str | None = None) -> HTMLResponse:
-    """YASGUI when ``web/node_modules`` holds it, else a plain form whose results render here."""
+async def query_page(request: Request, query: str | None = None, example: str | None = None,
+                     editor: str | None = None) -> HTMLResponse:
+    """YASGUI when ``web/node_modules`` holds it; else, or with ``editor=plain``, a form whose results render here."""
     items = examples()
     chosen = next((e.query for e in items if e.name == example), None)
     run = bool(query or chosen)
     query = query or chosen or (items[0].query if items else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
-    yasgui = yasgui_available()
+    yasgui = yasgui_available() and editor != "plain"
     result = await run_for_form(request.app.state.engine, query) if run and not yasgui else None
     base = settings_base(request)
     return render(request, "query.html", title="SPARQL query", examples=items, query=query, run=run,
-                  yasgui=yasgui, result=result, examples_json=json.dumps({e.name: e.query for e in items}).replace("</", "<\\/"),
+                  yasgui=yasgui, plain=editor == "plain", result=result,
+                  examples_json=json.dumps({e.name: e.query for e in items}).replace("</", "<\\/"),
                   href=lambda v: local_href(v, base) if re.match(r"https?://", v) else None)
