@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rdflib import Graph
@@ -20,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402  (bench/generate.py)
 
 from kg import build  # noqa: E402
-from kg.gazetteer import Gazetteer  # noqa: E402
 from kg.ingest import page_from_bytes  # noqa: E402
 from kg.iris import DEFAULT_BASE, Minter  # noqa: E402
 from kg.reference import ontology_graph, reference_graph  # noqa: E402
@@ -29,19 +29,15 @@ from kg.validate import validate  # noqa: E402
 
 def _mapped(n: int, shapes: Path) -> tuple[list[list[build.Triple]], build.Context]:
     minter = Minter(DEFAULT_BASE)
-    gaz = Gazetteer.load(minter)
-    ontology, reference = ontology_graph(), reference_graph(minter)
-    mapper = build.Mapper(minter, gaz, topics=build._labels(gaz.topics()),
-                          content_types=build._labels(gaz.content_types()))
-    ctx = build.Context(Path("."), mapper, gaz, Graph().parse(shapes),
-                        build._typing(reference, ontology), {}, build.import_module("kg.extract").extract)
+    ctx = build.context(minter, ontology_graph(), reference_graph(minter), Path("."), {})
+    ctx = replace(ctx, shapes=Graph().parse(shapes))
     releases = []
     for name, text in generate.generate(n):
         try:
-            rec = ctx.extract(page_from_bytes(name, text.encode()), gaz)
+            rec = ctx.extract(page_from_bytes(name, text.encode()), ctx.gazetteer)
         except Exception:  # pages the extractor refuses are not part of this measurement
             continue
-        releases.append(mapper.triples(rec))
+        releases.append(ctx.mapper.triples(rec))
     return releases, ctx
 
 

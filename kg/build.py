@@ -358,24 +358,29 @@ class Summary:
         return "\n".join(lines)
 
 
+def context(minter: Minter, ontology: Graph, reference: Graph, root: Path,
+            cache: dict[str, dict[str, Any]]) -> Context:
+    """The state the workers need: gazetteer, mapper, release shapes, reference typing, reusable records."""
+    gazetteer = Gazetteer.load(minter)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    mapper = Mapper(
+        minter, gazetteer, topics=_labels(gazetteer.topics()), content_types=_labels(gazetteer.content_types()),
+        article_classes={str(s): str(o) for g in (ontology, reference) for s, o in g.subject_objects(OSCE.articleClass)},
+        publisher=_iri(gazetteer.lookup(PUBLISHER)), version=__version__,
+        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else None)
+    return Context(root, mapper, gazetteer, Graph().parse(RELEASE_SHAPES, format="turtle"),
+                   _typing(reference, ontology), cache, import_module("kg.extract").extract)
+
+
 def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False) -> Summary:
     """Build ``seeds`` into ``out`` (replaced atomically) and return what happened."""
     started = time.perf_counter()
     minter = Minter(base)
     base = minter.base
-    gazetteer = Gazetteer.load(minter)
     ontology, reference = ontology_graph(), reference_graph(minter)
-    article_classes = {str(s): str(o) for g in (ontology, reference) for s, o in g.subject_objects(OSCE.articleClass)}
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    mapper = Mapper(
-        minter, gazetteer, topics=_labels(gazetteer.topics()), content_types=_labels(gazetteer.content_types()),
-        article_classes=article_classes, publisher=_iri(gazetteer.lookup(PUBLISHER)), version=__version__,
-        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else None)
-    extract = import_module("kg.extract").extract
     root = seeds.resolve()
     paths = list(expand([str(root)]))
-    ctx = Context(root, mapper, gazetteer, Graph().parse(RELEASE_SHAPES, format="turtle"), _typing(reference, ontology),
-                  _previous(out, base), extract)
+    ctx = context(minter, ontology, reference, root, _previous(out, base))
     times: dict[str, float] = {"setup": time.perf_counter() - started}
     results, stage_times = _run(ctx, paths, jobs or os.cpu_count() or 1, progress)
     times.update({f"{k} (cpu)": stage_times[k] for k in STAGES})
