@@ -37,6 +37,7 @@ FILE_TYPES = {  # suffix → media type of the files under /dumps/
     ".html": "text/html",
 }
 MAX_INCOMING = 5000
+GET_HEAD = ["GET", "HEAD"]  # linked-data clients check IRIs with HEAD
 
 
 # --- content negotiation -----------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def _valid_path(path: str) -> bool:
     return bool(path) and re.fullmatch(r"[A-Za-z0-9._~/%-]+", path) is not None and ".." not in path
 
 
-@router.get("/id/{path:path}", include_in_schema=False)
+@router.api_route("/id/{path:path}", methods=GET_HEAD, include_in_schema=False)
 async def resolve(request: Request, path: str) -> Response:
     """303 See Other to the page or the data of ``{base}id/{path}``, by Accept."""
     iri = f"{settings_base(request)}id/{path}"
@@ -126,7 +127,7 @@ async def resolve(request: Request, path: str) -> Response:
     return RedirectResponse(target, 303, headers={"Vary": "Accept", "Link": _alternates(path)})
 
 
-@router.get("/data/{path:path}", include_in_schema=False)
+@router.api_route("/data/{path:path}", methods=GET_HEAD, include_in_schema=False)
 async def data(request: Request, path: str) -> Response:
     """The RDF of ``{base}id/{path}``: by extension (``.ttl``, ``.jsonld``, ``.nt``) or by Accept."""
     base = settings_base(request)
@@ -169,8 +170,8 @@ def ontology_docs(page: Path, mtime_ns: int) -> str:
     return html
 
 
-@router.get("/ontology", include_in_schema=False)
-@router.get("/ontology.{ext}", include_in_schema=False)
+@router.api_route("/ontology", methods=GET_HEAD, include_in_schema=False)
+@router.api_route("/ontology.{ext}", methods=GET_HEAD, include_in_schema=False)
 async def ontology(request: Request, ext: str | None = None) -> Response:
     """The ontology (``https://w3id.org/osce-kg/ontology#Term``): HTML docs, or its graph as RDF."""
     base = settings_base(request)
@@ -195,7 +196,7 @@ async def ontology(request: Request, ext: str | None = None) -> Response:
     return Response(serialize(triples, media, base), media_type=media, headers=headers)
 
 
-@router.get("/ontology/{name:path}", include_in_schema=False)
+@router.api_route("/ontology/{name:path}", methods=GET_HEAD, include_in_schema=False)
 async def ontology_file(request: Request, name: str) -> Response:
     """Files beside the ontology's HTML docs (stylesheets, the shapes' docs)."""
     return _file(request, _data_dir(request) / "ontology", name)
@@ -203,9 +204,9 @@ async def ontology_file(request: Request, name: str) -> Response:
 
 # --- the dataset description and the dumps -----------------------------------------------------------
 
-@router.get("/void", include_in_schema=False)
-@router.get("/.well-known/void", include_in_schema=False)
-@router.get("/catalog", include_in_schema=False)
+@router.api_route("/void", methods=GET_HEAD, include_in_schema=False)
+@router.api_route("/.well-known/void", methods=GET_HEAD, include_in_schema=False)
+@router.api_route("/catalog", methods=GET_HEAD, include_in_schema=False)
 async def void(request: Request) -> Response:
     """``void.ttl`` (VoID + DCAT) as Turtle, JSON-LD or N-Triples by Accept; HTML for browsers."""
     base = settings_base(request)
@@ -228,8 +229,8 @@ async def void(request: Request) -> Response:
     return Response(serialize(triples, media, base), media_type=media, headers=headers)
 
 
-@router.get("/dataset", include_in_schema=False)
-@router.get("/dataset/{rest:path}", include_in_schema=False)
+@router.api_route("/dataset", methods=GET_HEAD, include_in_schema=False)
+@router.api_route("/dataset/{rest:path}", methods=GET_HEAD, include_in_schema=False)
 async def dataset(rest: str = "") -> Response:
     """The dataset's IRI (and its partitions') resolve to its description."""
     return RedirectResponse("/void", 303)
@@ -276,12 +277,12 @@ def _file(request: Request, folder: Path, name: str) -> Response:
     return FileResponse(path, media_type=media_type(path.name), headers=headers)
 
 
-@router.get("/dumps", include_in_schema=False)
+@router.api_route("/dumps", methods=GET_HEAD, include_in_schema=False)
 async def dumps_redirect() -> Response:
     return RedirectResponse("/dumps/", 308)
 
 
-@router.get("/dumps/", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/dumps/", methods=GET_HEAD, response_class=HTMLResponse, include_in_schema=False)
 async def dumps(request: Request) -> Response:
     files = [{"name": p.name, "href": "/dumps/" + quote(p.name), "size": p.stat().st_size,
               "type": media_type(p.name), "modified": formatdate(p.stat().st_mtime, usegmt=True)}
@@ -289,6 +290,6 @@ async def dumps(request: Request) -> Response:
     return render(request, "dumps.html", title="Downloads", files=files)
 
 
-@router.get("/dumps/{name}", include_in_schema=False)
+@router.api_route("/dumps/{name}", methods=GET_HEAD, include_in_schema=False)
 async def dump(request: Request, name: str) -> Response:
     return _file(request, _data_dir(request), name)

@@ -260,7 +260,7 @@ def settings_base(request: Request) -> str:
     return base if base.endswith("/") else base + "/"
 
 
-@router.get("/page/{path:path}", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/page/{path:path}", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 async def entity_page(request: Request, path: str) -> Response:
     base = settings_base(request)
     iri = f"{base}id/{path}"
