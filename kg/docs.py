@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from kg.validate import load_shapes
 
 def _ontpub() -> type:
     """pyLODE's OntPub profile. pyLODE 3.4.1 reads its version from a pyproject.toml its wheel does not
-    ship, so importing it fails; give it the installed version instead."""
+    ship, so importing it fails; give it the installed version instead. Its root-logger setup is undone."""
     spec = importlib.util.find_spec("pylode")
     if spec is None or spec.origin is None:
         raise RuntimeError("pyLODE is not installed")
@@ -28,8 +29,11 @@ def _ontpub() -> type:
         stub = types.ModuleType("pylode.version")
         stub.__version__ = metadata.version("pylode")
         sys.modules["pylode.version"] = stub
-    from pylode import OntPub
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    from pylode import OntPub  # its supermodel loader calls logging.basicConfig(level=DEBUG) on import
 
+    root.handlers[:], root.level = handlers, level
     return OntPub
 
 
