@@ -1,0 +1,75 @@
+"""A token-level look at a SPARQL request before any engine sees it.
+
+``analyse`` finds the operation's form (a query form, or ``"update"``), whether it uses ``SERVICE``
+and whether it names its own dataset (``FROM``/``FROM NAMED``). The lexer skips comments, strings and
+IRIs, so a keyword inside a literal or an IRI does not count; it errs on the side of refusing:
+``\\uXXXX`` escapes are also decoded (the SPARQL spec applies them before parsing), and an IRI-looking
+token that could really be ``<`` followed by ``SERVICE ?var`` (``FILTER(?a<1)SERVICE?x#>``, which
+Oxigraph parses as a SERVICE call) counts as SERVICE.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+UPDATE_FORMS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<pname>(?:[^\W\d][\w.\-\u00B7]*)?:(?:[\w:%\\\-.\u00B7]|%[0-9A-Fa-f]{2})*)
+    | (?P<word>[^\W\d][\w\-]*)
+    | (?P<number>\d[\w.]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_HIDDEN_SERVICE = re.compile(r"[).\]]SERVICE[?$]", re.IGNORECASE)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the lexer saw: ``form`` is SELECT/ASK/CONSTRUCT/DESCRIBE, ``update`` or None (unknown)."""
+
+    form: str | None
+    uses_service: bool
+    names_dataset: bool
+
+
+def analyse(text: str) -> Shape:
+    shape = _scan(text)
+    if _ESCAPE.search(text):
+        decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+        other = _scan(decoded)
+        shape = Shape(shape.form or other.form, shape.uses_service or other.uses_service,
+                      shape.names_dataset or other.names_dataset)
+    return shape
+
+
+def _scan(text: str) -> Shape:
+    form: str | None = None
+    service = dataset = False
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "iri" and _HIDDEN_SERVICE.search(m.group()):
+            service = True
+        elif kind == "word":
+            word = m.group().upper()
+            if word == "SERVICE":
+                service = True
+            elif word == "FROM":
+                dataset = True
+            elif form is None and word in QUERY_FORMS:
+                form = word
+            elif form is None and word in UPDATE_FORMS:
+                form = "update"
+    return Shape(form, service, dataset)

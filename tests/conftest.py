@@ -1,0 +1,101 @@
+"""Shared fixtures: the seeds built once, and real ``kg serve`` processes on free loopback ports.
+
+``server`` is the session's server over the seeds' build (``server.url``, ``server.endpoint``,
+``server.data_dir``); ``start_server`` starts more (other data, other limits) and stops them at the end.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + "/sparql"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(data_dir: Path, log: Path, *options: str, ready_within: float = 60) -> Server:
+    """``kg serve --data data_dir`` on a free port, returned once it answers a query."""
+    port = _free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--data", str(data_dir),
+                                    "--port", str(port), *options], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", Path(data_dir), process, log)
+    deadline = time.monotonic() + ready_within
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"kg serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(server.endpoint, params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"kg serve did not answer within {ready_within} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def seeds_build(tmp_path_factory) -> Path:
+    """The seeds built by ``kg build`` into a temporary output folder."""
+    out = tmp_path_factory.mktemp("seeds-build") / "output"
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(ROOT / "seeds"), "--out", str(out),
+                          "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if run.returncode != 0 or not (out / "osce-kg.trig").is_file():
+        pytest.fail(f"kg build of the seeds failed ({run.returncode}): {run.stderr.strip()[-2000:]}")
+    return out
+
+
+@pytest.fixture(scope="session")
+def start_server(tmp_path_factory) -> Iterator[Callable[..., Server]]:
+    """A factory: ``start_server(data_dir, "--timeout", "2")`` → a running ``Server``, stopped at session end."""
+    started: list[Server] = []
+
+    def start(data_dir: Path, *options: str) -> Server:
+        log = tmp_path_factory.mktemp("serve-log") / "serve.log"
+        started.append(launch(data_dir, log, *options))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(seeds_build, start_server) -> Server:
+    """The real server over the seeds' build (default limits)."""
+    return start_server(seeds_build)
