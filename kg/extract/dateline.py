@@ -31,7 +31,7 @@ _CITIES = rf"{_UPPER}(?:\s*(?:/|,)\s*{_UPPER})*"
 _AFTER = rf"\s*(?:\((?:OSCE|[A-Z]+)\))?\s*(?:--|{_DASH}|:)"
 _PREFIX = r"(?:[A-Z][A-Z ]{2,}:\s*)?"
 _CITY_FIRST = re.compile(
-    rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES})(?:,\s*(?P<country>[A-Z][\w’' .-]+?))?,\s*(?P<date>{DATE}){_AFTER}\s*")
+    rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES})(?:,\s*(?P<country>[^\d,]+?))?,\s*(?P<date>{DATE}){_AFTER}\s*")
 _DATE_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
 
 

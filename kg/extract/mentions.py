@@ -1,4 +1,4 @@
-"""Entity mentions: one compiled regex over every surface form the gazetteer knows, longest match first.
+"""Entity mentions: one compiled trie regex over every surface form the gazetteer knows, longest match first.
 
 Only the title and body are scanned (never the navigation). Each entity is reported once, with its first
 surface form, in order of first appearance; its kind is the one it had on the release's date.
@@ -10,6 +10,7 @@ import re
 from datetime import date
 from typing import Any
 
+from kg.extract.trie import trie_pattern
 from kg.record import Mention
 
 _SCANNERS: dict[int, tuple[re.Pattern[str], dict[str, Any]]] = {}
@@ -22,8 +23,7 @@ def scanner(gazetteer: Any) -> tuple[re.Pattern[str], dict[str, Any]]:
         table: dict[str, Any] = {}
         for form, entity in gazetteer.names():
             table.setdefault(form, entity)
-        forms = sorted(table, key=len, reverse=True)
-        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
+        pattern = re.compile(r"(?<![\w-])(?:" + trie_pattern(table) + r")(?![\w-])")
         _SCANNERS[key] = (pattern, table)
     return _SCANNERS[key]
 

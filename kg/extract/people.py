@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
 from kg.extract.lexicon import terms
+from kg.extract.trie import trie_pattern
 from kg.record import PersonRole
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
@@ -23,8 +25,7 @@ _CONNECTORS = {"of", "for", "and", "the", "to", "in", "on", "at"}
 _DETERMINERS = {"the", "The"}
 
 
-@dataclass(frozen=True)
-class Tok:
+class Tok(NamedTuple):
     text: str
     start: int
     end: int
@@ -91,41 +92,58 @@ def find_people(paragraphs: list[str], known: list[str], stop: frozenset[str]) -
     surname) by paragraph and offset, so a title that says "Chair-in-Office Borg" resolves too.
     """
     people = People()
-    known_re = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(known, key=len, reverse=True))
-                           + r")(?!\w)") if known else None)
+    known_re = _known_re(tuple(known)) if known else None
     for pi, text in enumerate(paragraphs):
         for off, name, role in _full_names(text, known_re, stop):
             people.add(name, role, pi, off)
-    for pi, text in enumerate(paragraphs):
-        for m in re.finditer(r"[^\W\d_][\w'’-]+", text):
-            word = m.group()
-            for p in people.found:
-                if p.name.split()[-1] == word and not any(s[0] == pi and s[1] <= m.start() < s[1] + len(s[2])
-                                                          for s in people.spans):
-                    people.spans.append((pi, m.start(), p.name))
-                    break
+    if people.found:
+        surnames = {p.name.split()[-1]: p.name for p in reversed(people.found)}
+        surname_re = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, surnames)) + r")(?![\w-])")
+        named = {(pi, off, off + len(name)) for pi, off, name in people.spans}
+        for pi, text in enumerate(paragraphs):
+            for m in surname_re.finditer(text):
+                if not any(p == pi and a <= m.start() < b for p, a, b in named):
+                    people.spans.append((pi, m.start(), surnames[m.group()]))
     people.spans.sort()
     return people
 
 
+@cache
+def _known_re(known: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + trie_pattern(known) + r")(?!\w)")
+
+
+_CAPWORD = r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*"
+
+
+@cache
+def _run_re() -> re.Pattern[str]:
+    """Runs of two or more capitalised words (name particles allowed between them)."""
+    particles = "|".join(map(re.escape, _particles()))
+    return re.compile(rf"(?<![\w-]){_CAPWORD}(?:\s+(?:(?:{particles})\s+)?{_CAPWORD})+")
+
+
 def _full_names(text: str, known_re: re.Pattern[str] | None, stop: frozenset[str]) -> list[tuple[int, str, str | None]]:
     """(offset, full name, role) of every full name in one paragraph, in order."""
-    toks = _tokens(text)
     hits: list[tuple[int, str, str | None]] = []
-    floor, i = 0, 0
-    while i < len(toks):
-        j = i
-        while j < len(toks) and (_name_word(toks[j], stop) or
-                                 (toks[j].text in _particles() and j > i and j + 1 < len(toks)
-                                  and _name_word(toks[j + 1], stop))):
-            j += 1
-        if j - i >= 2:
-            name = text[toks[i].start:toks[j - 1].end]
-            role = _role(text, toks, i, floor)
-            if role is not None or (known_re and known_re.fullmatch(name)):
-                hits.append((toks[i].start, name, role))
-                floor = j
-        i = max(j, i + 1)
+    floor = 0
+    for run in _run_re().finditer(text):
+        toks = [Tok(m.group(), run.start() + m.start(), run.start() + m.end()) for m in re.finditer(r"\S+", run.group())]
+        i = 0
+        while i < len(toks):
+            j = i
+            while j < len(toks) and (_name_word(toks[j], stop) or
+                                     (toks[j].text in _particles() and j > i and j + 1 < len(toks)
+                                      and _name_word(toks[j + 1], stop))):
+                j += 1
+            if j - i >= 2:
+                start, end = toks[i].start, toks[j - 1].end
+                name = text[start:end]
+                role = _role(text, floor, start)
+                if role is not None or (known_re and known_re.fullmatch(name)):
+                    hits.append((start, name, role))
+                    floor = end
+            i = max(j, i + 1)
     if known_re:
         for m in known_re.finditer(text):
             if all(h[1] != m.group() for h in hits):
@@ -133,27 +151,33 @@ def _full_names(text: str, known_re: re.Pattern[str] | None, stop: frozenset[str
     return sorted(hits)
 
 
-def _role(text: str, toks: list[Tok], i: int, floor: int) -> str | None:
-    """The role phrase before the name starting at token ``i``, or None when nothing marks it as a role.
+ROLE_WINDOW = 300  # characters before a name searched for its role
+
+
+def _role(text: str, floor: int, start: int) -> str | None:
+    """The role phrase before the name at ``start``, or None when nothing marks it as a role.
 
     Walk back (not past ``floor``, the end of the previous name) over capitalised words, commas and
     connectors (of, for, and, the …) to the clause's start; a sentence-opening "Today," is left out. The
     role runs from the first capitalised word to the name and must hold a title word.
     """
-    k, start = i - 1, None
-    while k >= floor:
+    lo = max(floor, start - ROLE_WINDOW)
+    toks = _tokens(text[lo:start])
+    i = len(toks)
+    k, first = i - 1, None
+    while k >= 0:
         t = toks[k]
-        opens = k == floor or toks[k - 1].text in _CLAUSE_START
+        opens = (k == 0 and lo == floor) or (k > 0 and toks[k - 1].text in _CLAUSE_START)
         if t.cap and t.text not in _DETERMINERS:
             if opens and k + 1 < i and toks[k + 1].text == ",":
                 break
-            start = k
+            first = k
         elif t.text not in _CONNECTORS and t.text not in _DETERMINERS and t.text != ",":
             break
         k -= 1
-    if start is None:
+    if first is None:
         return None
-    role = text[toks[start].start:toks[i].start].strip().rstrip(",").strip()
+    role = text[lo + toks[first].start:start].strip().rstrip(",").strip()
     if not set(re.findall(r"[\w-]+", role)) & _title_words():
         return None
     return role

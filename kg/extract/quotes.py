@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from kg.extract.lexicon import alternation
 from kg.extract.people import People
@@ -28,6 +29,7 @@ MIN_WORDS = 4
 Holders = Callable[[str], list[str]]  # post → its holders on the release's date
 
 
+@cache
 def _verb() -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alternation('speech_verb')})(?!\w)", re.IGNORECASE)
 

@@ -11,6 +11,7 @@ Event pages (a ``Location:`` field, no body) are rejected.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from kg.extract.dateline import DATE, parse_dateline
 from kg.extract.layout import Layout, clean_body, split_sources
@@ -55,8 +56,8 @@ def _is_text(line: str) -> bool:
 def _seed(lines: list[str]) -> Layout | None:
     """Content type, title, then a block of ``- Label:`` fields whose values follow as ``- value`` lines."""
     for i in range(2, len(lines)):
-        m = _FIELD.match(lines[i])
-        if not (m and lines[i].startswith("-") and _is_text(lines[i - 1]) and _is_text(lines[i - 2])):
+        if not (lines[i].startswith("-") and ":" in lines[i] and _FIELD.match(lines[i])
+                and _is_text(lines[i - 1]) and _is_text(lines[i - 2])):
             continue
         fields: dict[str, list[str]] = {}
         j = i
@@ -82,8 +83,15 @@ def _seed(lines: list[str]) -> Layout | None:
     return None
 
 
-def _event_labels() -> set[str]:
-    return {t.lower() for t in terms("event_label")}
+@cache
+def _lexicon_line(kind: str) -> re.Pattern[str]:
+    """A whole line that is one of the lexicon's terms of ``kind`` (any case)."""
+    return re.compile(rf"^(?:{alternation(kind)})$", re.IGNORECASE)
+
+
+@cache
+def _event_labels() -> frozenset[str]:
+    return frozenset(t.lower() for t in terms("event_label"))
 
 
 def _odihr(lines: list[str]) -> Layout | None:
@@ -93,7 +101,7 @@ def _odihr(lines: list[str]) -> Layout | None:
     issued = next((k for k, line in enumerate(lines) if line.startswith("Issued on:")), None)
     if issued is None:
         return None
-    ctype = re.compile(rf"^(?:{alternation('content_type')})$", re.IGNORECASE)
+    ctype = _lexicon_line("content_type")
     start = next((k for k in range(issued - 2, -1, -1) if ctype.match(lines[k].strip())
                   and _is_text(lines[k + 1])), None)
     if start is None:
@@ -111,7 +119,7 @@ def _odihr(lines: list[str]) -> Layout | None:
 
 def _newsroom(lines: list[str]) -> Layout | None:
     """A section word, the title, a place-and-date (or date) line; the body follows."""
-    section = re.compile(rf"^(?:{alternation('section')})$", re.IGNORECASE)
+    section = _lexicon_line("section")
     for i in range(2, len(lines)):
         m = _DATE_LINE.match(lines[i].strip())
         if not (m and _is_text(lines[i - 1]) and section.match(lines[i - 2].strip())):

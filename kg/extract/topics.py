@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from functools import cache
 
+from kg.extract.trie import trie_pattern
 from kg.paths import REFERENCE_DIR
 
 KEYWORDS = REFERENCE_DIR / "topic_keywords.tsv"
@@ -37,23 +38,26 @@ def group(topics: list[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
 
 
 @cache
-def _patterns(topics: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    out = []
+def _scanner(topics: tuple[tuple[str, ...], ...]) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, set[str]]]:
+    """Regexes over the lower-case keywords (run on case-folded text) and the others, and keyword → topics."""
+    owners: dict[str, set[str]] = defaultdict(set)
     for names in topics:
-        label = names[0]
-        words = {n.lower() for n in names} | {w for n in names for w in _keywords().get(n, ())}
-        alt = "|".join(rf"(?i:{re.escape(w)})" if w == w.lower() else re.escape(w)
-                       for w in sorted(words, key=len, reverse=True))
-        out.append((label, re.compile(rf"(?<!\w)(?:{alt})(?!\w)")))
-    return tuple(out)
+        for word in {n.lower() for n in names} | {w for n in names for w in _keywords().get(n, ())}:
+            owners[word].add(names[0])
+    lower = [w for w in owners if w == w.lower()]
+    exact = [w for w in owners if w != w.lower()]
+    bounded = r"(?<!\w)(?:{})(?!\w)"
+    return (re.compile(bounded.format(trie_pattern(lower))),
+            re.compile(bounded.format(trie_pattern(exact)) if exact else "(?!)"), owners)
 
 
 def find_topics(title: str, paragraphs: list[str], topics: tuple[tuple[str, ...], ...]) -> list[str]:
     """The fields of work (``topics``: names per topic, see ``group``) the release is about, best first."""
-    body = "\n".join(paragraphs)
-    scored = []
-    for order, (label, pattern) in enumerate(_patterns(topics)):
-        score = TITLE_WEIGHT * len(pattern.findall(title)) + len(pattern.findall(body))
-        if score >= MIN_SCORE:
-            scored.append((-score, order, label))
-    return [label for _, _, label in sorted(scored)]
+    lower, exact, owners = _scanner(topics)
+    order = {names[0]: k for k, names in enumerate(topics)}
+    score: dict[str, int] = defaultdict(int)
+    for text, weight in ((title, TITLE_WEIGHT), ("\n".join(paragraphs), 1)):
+        for m in [*lower.finditer(text.lower()), *exact.finditer(text)]:
+            for topic in owners[m.group()]:
+                score[topic] += weight
+    return sorted((t for t, s in score.items() if s >= MIN_SCORE), key=lambda t: (-score[t], order[t]))
