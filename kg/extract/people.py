@@ -46,7 +46,17 @@ def _particles() -> frozenset[str]:
 
 @cache
 def _title_words() -> frozenset[str]:
-    return frozenset(w.rstrip(".") for t in terms("title") for w in t.split())
+    """Capitalised words of titles ("Minister", "Chair-in-Office"): never part of a person's name."""
+    return frozenset(w.rstrip(".") for t in terms("title") for w in t.split() if w[:1].isupper())
+
+
+@cache
+def _title_re() -> re.Pattern[str]:
+    titles = "|".join(re.escape(t.rstrip(".")) for t in terms("title"))
+    return re.compile(rf"(?<![\w-])(?:{titles})(?![\w-])")
+
+
+_LEADING_CAPS = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*\s+)*$")
 
 
 def _name_word(tok: Tok, stop: frozenset[str]) -> bool:
@@ -139,7 +149,7 @@ def _full_names(text: str, known_re: re.Pattern[str] | None, stop: frozenset[str
             if j - i >= 2:
                 start, end = toks[i].start, toks[j - 1].end
                 name = text[start:end]
-                role = _role(text, floor, start)
+                role = _role(text, floor, start) or _role_after(text, end)
                 if role is not None or (known_re and known_re.fullmatch(name)):
                     hits.append((start, name, role))
                     floor = end
@@ -168,6 +178,8 @@ def _role(text: str, floor: int, start: int) -> str | None:
     while k >= 0:
         t = toks[k]
         opens = (k == 0 and lo == floor) or (k > 0 and toks[k - 1].text in _CLAUSE_START)
+        if t.text == "and" and k > 0 and toks[k - 1].text == ",":
+            break  # ", and" closes a list: what precedes belongs to someone else
         if t.cap and t.text not in _DETERMINERS:
             if opens and k + 1 < i and toks[k + 1].text == ",":
                 break
@@ -177,7 +189,27 @@ def _role(text: str, floor: int, start: int) -> str | None:
         k -= 1
     if first is None:
         return None
-    role = text[lo + toks[first].start:start].strip().rstrip(",").strip()
-    if not set(re.findall(r"[\w-]+", role)) & _title_words():
+    return _titled(text[lo + toks[first].start:start].strip().rstrip(",").strip())
+
+
+def _titled(phrase: str) -> str | None:
+    """The role in ``phrase``: from its first title (with the capitalised words right before it, as in
+    "OSCE Chair-in-Office" or "Russian President") to its end; None when it holds no title."""
+    m = _title_re().search(phrase)
+    if m is None:
         return None
-    return role
+    lead = _LEADING_CAPS.search(phrase, 0, m.start())
+    return phrase[lead.start() if lead else m.start():].strip() or None
+
+
+_APPOSITIVE = re.compile(r",\s+(?:the\s+)?([^,.;:()“”\"]{3,120}?)(?=[,.;:]|\s+(?:and|who|which)\s|$)")
+
+
+def _role_after(text: str, end: int) -> str | None:
+    """A role in apposition after the name ("David McAllister, Chair of the Committee,"), when it opens
+    with a title."""
+    m = _APPOSITIVE.match(text, end)
+    if not m:
+        return None
+    role = _titled(m[1].strip())
+    return role if role and m[1].strip().startswith(role.split()[0]) else None
