@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from kg.iris import ONTOLOGY_IRI
 from kg.publish import jsonld, prefixes
+from kg.serve.negotiation import choose
 from kg.serve.pages import DATA_FORMATS, not_found, render, settings_base
 
 router = APIRouter()
@@ -40,41 +41,7 @@ MAX_INCOMING = 5000
 GET_HEAD = ["GET", "HEAD"]  # linked-data clients check IRIs with HEAD
 
 
-# --- content negotiation -----------------------------------------------------------------------------
-
-def _ranges(accept: str) -> list[tuple[str, float, int]]:
-    out = []
-    for part in accept.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        media, q = fields[0].lower(), 1.0
-        for f in fields[1:]:
-            if f.lower().startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        if media:
-            out.append((media, q, 0 if media == "*/*" else 1 if media.endswith("/*") else 2))
-    return out
-
-
-def negotiate(accept: str | None, offers: list[str]) -> str | None:
-    """The offer the client prefers (q-values, then the most specific range, then our order), or None."""
-    if not accept or not accept.strip():
-        return offers[0]
-    ranges = _ranges(accept)
-    best: tuple[float, int, int] | None = None
-    chosen = None
-    for i, offer in enumerate(offers):
-        matches = [(q, spec) for media, q, spec in ranges
-                   if media == offer or media == "*/*" or (media.endswith("/*") and offer.startswith(media[:-1]))]
-        if not matches:
-            continue
-        q, spec = max(matches, key=lambda m: m[1])  # the most specific matching range decides
-        if q > 0 and (best is None or (q, spec, -i) > best):
-            best, chosen = (q, spec, -i), offer
-    return chosen
-
+# --- content negotiation (kg.serve.negotiation.choose) ----------------------------------------------
 
 def _alternates(path: str) -> str:
     links = [f'</page/{path}>; rel="alternate"; type="text/html"']
@@ -82,7 +49,7 @@ def _alternates(path: str) -> str:
     return ", ".join(links)
 
 
-def _not_acceptable(offers: list[str]) -> Response:
+def _not_acceptable(offers: tuple[str, ...]) -> Response:
     return Response(f"406 Not Acceptable: this resource is available as {', '.join(offers)}\n", 406,
                     media_type="text/plain", headers={"Vary": "Accept"})
 
@@ -119,8 +86,8 @@ async def resolve(request: Request, path: str) -> Response:
     if not _valid_path(path) or not await request.app.state.engine.ask(
             f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
         return not_found(request, iri)
-    offers = [HTML, *RDF_FORMATS]
-    media = negotiate(request.headers.get("accept"), offers)
+    offers = (HTML, *RDF_FORMATS)
+    media = choose(request.headers.get("accept"), offers)
     if media is None:
         return _not_acceptable(offers)
     target = f"/page/{path}" if media == HTML else f"/data/{path}.{RDF_FORMATS[media][0]}"
@@ -136,10 +103,10 @@ async def data(request: Request, path: str) -> Response:
     if stem and ext in BY_EXTENSION:
         path, media = stem, BY_EXTENSION[ext]
     else:
-        media = negotiate(request.headers.get("accept"), list(RDF_FORMATS))
+        media = choose(request.headers.get("accept"), tuple(RDF_FORMATS))
         headers["Vary"] = "Accept"
         if media is None:
-            return _not_acceptable(list(RDF_FORMATS))
+            return _not_acceptable(tuple(RDF_FORMATS))
     iri = f"{base}id/{path}"
     triples = await construct(request.app.state.engine, describe_query(iri)) if _valid_path(path) else []
     if not triples:
@@ -177,8 +144,8 @@ async def ontology(request: Request, ext: str | None = None) -> Response:
     base = settings_base(request)
     if ext is not None and ext not in BY_EXTENSION:
         return not_found(request, f"{ONTOLOGY_IRI}.{ext}", "The ontology is served as .ttl, .jsonld and .nt.")
-    offers = [HTML, *RDF_FORMATS]
-    media = BY_EXTENSION[ext] if ext else negotiate(request.headers.get("accept"), offers)
+    offers = (HTML, *RDF_FORMATS)
+    media = BY_EXTENSION[ext] if ext else choose(request.headers.get("accept"), offers)
     headers = {"Vary": "Accept", "Link": ", ".join(
         f'</ontology.{e}>; rel="alternate"; type="{m}"' for m, (e, _) in RDF_FORMATS.items())}
     if media is None:
@@ -213,8 +180,8 @@ async def void(request: Request) -> Response:
     path = _data_dir(request) / "void.ttl"
     if not path.is_file():
         return not_found(request, f"{base}dataset", "This build has no dataset description (void.ttl).")
-    offers = [*RDF_FORMATS, HTML]
-    media = negotiate(request.headers.get("accept"), offers)
+    offers = (*RDF_FORMATS, HTML)
+    media = choose(request.headers.get("accept"), offers)
     if media is None:
         return _not_acceptable(offers)
     headers = {"Vary": "Accept", "Link": '</dumps/void.ttl>; rel="alternate"; type="text/turtle"'}

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from kg.iris import ONTOLOGY_IRI, WD
 from kg.paths import ONTOLOGY_DIR, ROOT
 from kg.publish import prefixes
+from kg.serve.engine import JSON_RESULTS, QueryError
 
 HERE = Path(__file__).resolve().parent
 QUERIES_DIR = ONTOLOGY_DIR / "queries"
@@ -360,8 +361,8 @@ def yasgui_available() -> bool:
 async def run_for_form(engine: Any, sparql: str) -> dict[str, Any]:
     """A query's result for the plain form: a table for SELECT, a yes/no for ASK, text for graphs."""
     try:
-        result = await engine.query(sparql, accept="application/sparql-results+json, text/turtle;q=0.9")
-    except Exception as err:  # the engine's own message is the useful one here
+        result = await engine.query(sparql, accept=JSON_RESULTS)  # graph results come back as Turtle
+    except QueryError as err:
         return {"error": " ".join(str(err).split()) or type(err).__name__}
     body = result.body.decode("utf-8", "replace")
     if "json" not in result.media_type:
