@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from functools import cache
 
@@ -28,6 +29,4 @@ def _table() -> dict[str, tuple[str, ...]]:
 
 def alternation(kind: str) -> str:
     """A regex alternation of one kind's terms (escaped, longest first)."""
-    import re
-
     return "|".join(re.escape(t) for t in terms(kind))
