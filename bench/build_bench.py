@@ -71,7 +71,7 @@ def timed_build(pages: Path, out: Path, jobs: int) -> dict:
                 stages[name] = float(secs.rstrip("s"))
     counts = json.loads((out / "build.json").read_text(encoding="utf-8"))["counts"]
     return {"wall_s": round(wall, 2), "peak_rss_mib": round(peak[0]), "stages_s": stages, "counts": counts,
-            "summary": err.strip().splitlines()[0] if err.strip() else ""}
+            "summary": next((line for line in err.splitlines() if line.startswith("kg build:")), "")}
 
 
 def change_one_page(pages: Path) -> tuple[Path, str]:

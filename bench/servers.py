@@ -53,11 +53,12 @@ def running(cmd: list[str], ready_url: str, log: Path, seconds: float = 30.0) ->
 
 
 @contextmanager
-def oxigraph_server(location: Path, read_only: bool = False) -> Iterator[str]:
-    """An Oxigraph server over ``location``; yields its base URL (``/store``, ``/query``, ``/update``)."""
+def oxigraph_server(location: Path, union: bool = False) -> Iterator[str]:
+    """A read-write Oxigraph server over ``location``; yields its base URL (``/store``, ``/query``,
+    ``/update``). ``union`` makes the default graph the union of all graphs."""
     port = free_port()
-    mode = "serve-read-only" if read_only else "serve"
-    cmd = [str(OXIGRAPH), mode, "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    cmd = [str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    cmd += ["--union-default-graph"] if union else []
     base = f"http://127.0.0.1:{port}"
     with running(cmd, base + "/", location.parent / f"oxigraph-{port}.log"):
         yield base
@@ -77,10 +78,12 @@ VIRTUOSO_SH = Path(__file__).resolve().parent.parent / "scripts" / "virtuoso.sh"
 
 
 @contextmanager
-def kg_serve(data: Path, log: Path, backend: str | None = None, seconds: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``kg serve`` over a build's output folder (or a remote ``backend``); yields (base URL, process)."""
+def kg_serve(data: Path, log: Path, backend: str | None = None, options: tuple[str, ...] = (),
+             seconds: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``kg serve`` over a build's output folder (or a remote ``backend``) with more command-line
+    ``options``; yields (base URL, process)."""
     port = free_port()
-    cmd = [str(KG), "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [str(KG), "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port), *options]
     cmd += ["--backend", backend] if backend else []
     base = f"http://127.0.0.1:{port}"
     with running(cmd, base + "/sparql", log, seconds) as proc:

@@ -142,3 +142,94 @@ def test_graph_parameter_is_added_to_an_endpoint_that_has_its_own_query(tmp_path
     with httpx.Client(transport=transport) as client:
         remote._Store(client, "http://q:7001/?access-token=t", None, None).send("POST", GRAPH, b"")
     assert seen[0].params["access-token"] == "t" and seen[0].params["graph"] == GRAPH
+
+
+# ---- kg serve --backend: the remote engine over a real Oxigraph server ------------------------------
+
+@pytest.fixture(scope="module")
+def seeds_on_oxigraph(tmp_path_factory):
+    """The seeds' build, published by ``kg publish`` into an Oxigraph server (union default graph)."""
+    import subprocess
+
+    from kg.paths import SEEDS_DIR
+
+    root = tmp_path_factory.mktemp("backend")
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(SEEDS_DIR), "--out",
+                          str(root / "out"), "--quiet"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    with oxigraph_server(root / "store", union=True) as base:
+        assert cli.main(["publish", "--to", base + "/store", "--data", str(root / "out")]) == 0
+        yield root / "out", base + "/query"
+
+
+@pytest.fixture(scope="module")
+def served(seeds_on_oxigraph, tmp_path_factory):
+    from servers import kg_serve
+
+    data, backend = seeds_on_oxigraph
+    logs = tmp_path_factory.mktemp("logs")
+    with kg_serve(data, logs / "embedded.log") as (embedded, _), \
+            kg_serve(data, logs / "remote.log", backend, ("--timeout", "2", "--max-results", "500")) as (remote, _):
+        yield embedded, remote
+
+
+QUERY = ("SELECT ?r ?d WHERE { ?r a <https://schema.org/NewsArticle> ; <https://schema.org/datePublished> ?d } "
+         "ORDER BY ?r")
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
+                                    "text/csv", "text/tab-separated-values"])
+def test_backend_answers_in_every_format_like_the_embedded_store(served, accept):
+    import httpx
+
+    embedded, remote = served
+    mine, theirs = (httpx.post(s + "/sparql", data={"query": QUERY}, headers={"Accept": accept}, timeout=30)
+                    for s in (embedded, remote))
+    assert mine.status_code == theirs.status_code == 200
+    assert mine.headers["content-type"] == theirs.headers["content-type"]
+    assert mine.content == theirs.content and len(mine.content) > 100
+
+
+def test_backend_graph_results_and_ask(served):
+    import httpx
+
+    embedded, remote = served
+    construct = ("CONSTRUCT { ?r <https://schema.org/headline> ?h } WHERE { ?r a <https://schema.org/NewsArticle> ; "
+                 "<https://schema.org/headline> ?h }")
+    for accept in ("text/turtle", "application/n-triples"):
+        mine, theirs = (httpx.post(s + "/sparql", data={"query": construct}, headers={"Accept": accept}, timeout=30)
+                        for s in (embedded, remote))
+        assert theirs.status_code == 200 and mine.headers["content-type"] == theirs.headers["content-type"]
+        assert sorted(mine.text.splitlines()) == sorted(theirs.text.splitlines()) and "headline" in mine.text
+    ask = httpx.post(remote + "/sparql", data={"query": "ASK { ?r a <https://schema.org/NewsArticle> }"},
+                     headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert ask.json()["boolean"] is True
+
+
+def test_backend_queries_stop_at_the_time_limit(served):
+    import time
+
+    import httpx
+
+    _, remote = served
+    endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    t0 = time.monotonic()
+    r = httpx.post(remote + "/sparql", data={"query": endless}, timeout=60)
+    assert r.status_code == 503 and time.monotonic() - t0 < 10
+
+
+def test_backend_results_are_capped(served):
+    import httpx
+
+    _, remote = served
+    r = httpx.post(remote + "/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30)
+    assert r.status_code == 500 and "500" in r.text
+
+
+def test_unreachable_backend_is_a_one_line_error(tmp_path):
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--data", str(tmp_path), "--backend",
+                          "http://127.0.0.1:9/query", "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert run.stderr.strip().startswith("kg serve: ") and "\n" not in run.stderr.strip()
