@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 import httpx
 import pytest
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse, serialize
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -67,6 +68,27 @@ def launch(data_dir: Path, log: Path, *options: str, ready_within: float = 60) -
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"kg serve did not answer within {ready_within} s:\n{log.read_text()}")
+
+
+def shared(*parts: str) -> Path:
+    """A path under ``../shared``, or a skip when the shared material is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the W3C suites live in ../shared/w3c-sparql11 beside the repository")
+    return path
+
+
+def write_dataset(graphs: dict[str, Path], out: Path) -> Path:
+    """An N-Quads file holding each RDF file as the named graph given for it (blank nodes kept apart)."""
+    formats = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES, ".rdf": RdfFormat.RDF_XML}
+    quads = []
+    for n, (graph, path) in enumerate(sorted(graphs.items())):
+        def term(t, n=n):
+            return BlankNode(f"g{n}x{t.value}") if isinstance(t, BlankNode) else t
+        for t in parse(path=str(path), format=formats[path.suffix], base_iri=path.as_uri()):
+            quads.append(Quad(term(t.subject), t.predicate, term(t.object), NamedNode(graph)))
+    serialize(quads, str(out), format=RdfFormat.N_QUADS)
+    return out
 
 
 @pytest.fixture(scope="session")

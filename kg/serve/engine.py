@@ -155,6 +155,7 @@ class _Request:
     named_graphs: tuple[str, ...] | None
     union: bool
     max_results: int
+    base_iri: str | None
 
 
 def _worker(conn: Connection, source: Source) -> None:
@@ -181,7 +182,7 @@ def _answer(store: Store, req: _Request) -> tuple:
             options["named_graphs"] = [NamedNode(g) for g in req.named_graphs or ()]
         elif req.union:
             options["use_default_graph_as_union"] = True
-        result = store.query(req.sparql, **options)
+        result = store.query(req.sparql, base_iri=req.base_iri, **options)
         if isinstance(result, QueryBoolean):
             return ("ok", "ask", *_results({"head": {}, "boolean": bool(result)}, req.media_type))
         items = list(islice(result, req.max_results + 1))
@@ -268,12 +269,14 @@ class _Worker:
 
 @dataclass
 class EmbeddedEngine(PlainResults):
-    """pyoxigraph in ``workers`` processes; ``timeout`` and ``max_results`` are the defaults per query."""
+    """pyoxigraph in ``workers`` processes; ``timeout`` and ``max_results`` bound each query; relative IRIs
+    in queries resolve against ``base_iri`` (the data's base, so ``<id/country/malta>`` works)."""
 
     source: Source
     workers: int = 2
     timeout: float = 10.0
     max_results: int = 100_000
+    base_iri: str | None = None
     _idle: asyncio.Queue[_Worker] = field(default_factory=asyncio.Queue, init=False)
     _all: set[_Worker] = field(default_factory=set, init=False)
     _tasks: set[asyncio.Task] = field(default_factory=set, init=False)
@@ -320,7 +323,8 @@ class EmbeddedEngine(PlainResults):
         given = bool(default_graph_uris or named_graph_uris)
         request = _Request(sparql, accept, tuple(default_graph_uris) if given else None,
                            tuple(named_graph_uris) if given else None,
-                           union=not given and not analyse(sparql).names_dataset, max_results=self.max_results)
+                           union=not given and not analyse(sparql).names_dataset, max_results=self.max_results,
+                           base_iri=self.base_iri)
         limit = self.timeout if timeout is None else timeout
         worker: _Worker | None = None
         try:
@@ -356,4 +360,4 @@ async def open_engine(settings: Any) -> Engine:
         return await RemoteEngine(settings.backend, timeout=settings.timeout, max_results=settings.max_results).start()
     source = await asyncio.to_thread(resolve_source, settings.data_dir)
     return await EmbeddedEngine(source, workers=settings.workers, timeout=settings.timeout,
-                                max_results=settings.max_results).start()
+                                max_results=settings.max_results, base_iri=settings.base).start()

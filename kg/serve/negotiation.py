@@ -96,18 +96,19 @@ def choose(accept: str | None, offers: tuple[str, ...]) -> str | None:
     """The canonical media type to answer with, or None when nothing offered is acceptable (406).
 
     A type and its aliases count as one offer, rated by whichever range names one of them most
-    specifically; with no Accept header the first offer wins.
+    specifically (aliases only by name, never through ``type/*``); with no Accept header the first
+    offer wins.
     """
     if not accept or not accept.strip():
         return offers[0]
     ranges = parse_accept(accept)
     if not ranges:
         return offers[0]
-    matches: dict[str, tuple[int, float]] = {}
-    for name in (*offers, *ALIASES):
-        canonical = ALIASES.get(name, name)
-        if canonical in offers:
-            matches[canonical] = max(matches.get(canonical, (-1, 0.0)), _match(ranges, name))
+    matches = {o: _match(ranges, o) for o in offers}
+    for alias, canonical in ALIASES.items():
+        match = _match(ranges, alias)
+        if canonical in offers and match[0] >= 2:  # an alias counts only where it is named, not by a wildcard
+            matches[canonical] = max(matches[canonical], match)
     scores = {o: matches[o][1] for o in offers}
     best = max(offers, key=lambda o: scores[o])  # max keeps the first of equal scores: the server's order
     return best if scores[best] > 0 else None
