@@ -291,3 +291,14 @@ def test_select_json_shapes_terms_like_the_spec(server):
                              "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
                        "c": {"type": "literal", "value": "y"}}
     assert json.loads(httpx.get(server.endpoint, params={"query": query}).text)["head"]["vars"] == ["a", "b", "c", "d"]
+
+
+def test_a_folder_of_rdf_files_is_served_and_a_bad_file_skipped_with_one_line(start_server, tmp_path):
+    (tmp_path / "good.ttl").write_text('<http://e/s> <http://e/p> "fine" .\n', encoding="utf-8")
+    (tmp_path / "more.trig").write_text('<http://e/g> { <http://e/s> <http://e/p> "named" . }\n', encoding="utf-8")
+    (tmp_path / "bad.nt").write_text("<http://e/s> <http://e/p\n", encoding="utf-8")
+    files = start_server(tmp_path)
+    r = httpx.get(files.endpoint, params={"query": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o"})
+    assert [b["o"]["value"] for b in r.json()["results"]["bindings"]] == ["fine", "named"]
+    skipped = [line for line in files.log.read_text().splitlines() if "skipped" in line]
+    assert len(skipped) == 1 and skipped[0].startswith("kg serve: skipped bad.nt: ")

@@ -23,11 +23,13 @@ from pyoxigraph import (
     BlankNode,
     Literal as RdfLiteral,
     NamedNode,
+    Quad,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
     Store,
+    parse,
     parse_query_results,
     serialize,
 )
@@ -111,10 +113,12 @@ class PlainResults:
 
 @dataclass(frozen=True)
 class Source:
-    """An on-disk store each worker opens read-only, or RDF files each worker loads into memory."""
+    """An on-disk store each worker opens read-only, or RDF files each worker loads into memory;
+    ``skipped`` holds one line per file left out because it does not parse."""
 
     store: Path | None = None
     files: tuple[Path, ...] = ()
+    skipped: tuple[str, ...] = ()
 
 
 def resolve_source(data_dir: Path) -> Source:
@@ -130,10 +134,25 @@ def resolve_source(data_dir: Path) -> Source:
         except (OSError, SyntaxError) as e:
             raise EngineError(f"{data_dir}: cannot open the store: {e}") from e
         return Source(store=data_dir / STORE_NAME)
-    files = tuple(sorted(p for p in data_dir.iterdir() if p.suffix in RDF_FILES and p.is_file()))
+    files = sorted(p for p in data_dir.iterdir() if p.suffix in RDF_FILES and p.is_file())
     if not files:
         raise EngineError(f"{data_dir}: neither a build ({TRIG_NAME}) nor RDF files (*.trig, *.nq, *.nt, *.ttl)")
-    return Source(files=files)
+    good, skipped = [], []
+    for path in files:
+        try:
+            _quads(path)
+            good.append(path)
+        except (SyntaxError, OSError, UnicodeDecodeError) as e:
+            skipped.append(f"{path.name}: {e}")
+    if not good:
+        raise EngineError(f"{data_dir}: no RDF file parses ({'; '.join(skipped)})")
+    return Source(files=tuple(good), skipped=tuple(skipped))
+
+
+def _quads(path: Path) -> list[Quad]:
+    """Every quad of an RDF file (triples in the default graph); nothing unless the whole file parses."""
+    return [t if isinstance(t, Quad) else Quad(t.subject, t.predicate, t.object)
+            for t in parse(path=str(path), format=RDF_FILES[path.suffix])]
 
 
 def _open(source: Source) -> Store:
@@ -141,7 +160,7 @@ def _open(source: Source) -> Store:
         return Store.read_only(str(source.store))
     store = Store()
     for path in source.files:
-        store.bulk_load(path=str(path), format=RDF_FILES[path.suffix])
+        store.extend(_quads(path))
     return store
 
 
@@ -359,5 +378,7 @@ async def open_engine(settings: Any) -> Engine:
 
         return await RemoteEngine(settings.backend, timeout=settings.timeout, max_results=settings.max_results).start()
     source = await asyncio.to_thread(resolve_source, settings.data_dir)
+    for line in source.skipped:
+        log.warning("kg serve: skipped %s", line)
     return await EmbeddedEngine(source, workers=settings.workers, timeout=settings.timeout,
                                 max_results=settings.max_results, base_iri=settings.base).start()
