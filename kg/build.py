@@ -1,14 +1,16 @@
 """``kg build``: ingest → extract → map → validate → publish, swapped atomically into the output folder.
 
-Pages are processed in chunks of ``CHUNK`` by worker processes (``--jobs``): each chunk is extracted
-(or its records reused from the previous ``build.json`` by sha256), mapped, and validated as one graph;
-only a chunk that fails is re-validated release by release, so each violating release is named and left
-out on its own. The parent merges the accepted releases with the reference and ontology graphs,
-writes every file into a temporary folder beside the output, and renames it into place.
+A page the previous build's cache (``kg.buildcache``) holds under the same fingerprint is taken from it.
+The others are processed in chunks of ``CHUNK`` by worker processes (``--jobs``): each chunk is
+extracted, mapped, and validated as one graph; only a chunk that fails is re-validated release by
+release, so each violating release is named and left out on its own. The parent merges the accepted
+releases' N-Triples with the reference and ontology graphs, writes every file into a temporary folder
+beside the output, and swaps it into place (``kg.atomic.replace_dir``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -17,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
@@ -27,13 +29,15 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from kg import __version__
+from kg import __version__, buildcache
+from kg.atomic import replace_dir
 from kg.gazetteer import Gazetteer
-from kg.ingest import IngestError, expand, read_page
+from kg.ingest import MAX_BYTES, IngestError, expand, read_page
 from kg.iris import OSCE, SCHEMA, Minter
 from kg.map import Mapper, Triple, ntriples
 from kg.paths import ONTOLOGY_DIR, SHAPES_DIR
-from kg.publish import DatasetInfo, canonical, turtle, void_graph, write_atomic, write_checksums, write_dumps
+from kg.publish import (DatasetInfo, canonical, to_oxigraph, turtle, void_graph, write_atomic, write_checksums,
+                        write_graph_dumps)
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph
 from kg.store import write_store
@@ -136,7 +140,7 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
         timing["extract"] += t2 - t1
         try:
             triples = ctx.mapper.triples(rec)
-            res.record, res.nt = rec.to_json(), ntriples(triples)
+            res.record, res.nt = rec.to_json(), _oxigraph_nt(triples)
             mapped.append((res, triples))
         except Exception as e:
             res.stage, res.reason = "map", _one_line(e)
@@ -146,6 +150,12 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
     _validate_chunk(ctx, mapped)
     timing["validate"] += time.perf_counter() - t3
     return results, timing
+
+
+def _oxigraph_nt(triples: list[Triple]) -> str:
+    """The triples as pyoxigraph writes N-Triples, so the same triple is the same line in every graph."""
+    return ox.serialize(ox.parse(ntriples(triples), format=ox.RdfFormat.N_TRIPLES),
+                        format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
 
 
 def _validate_chunk(ctx: Context, mapped: list[tuple[PageResult, list[Triple]]]) -> None:
@@ -214,17 +224,6 @@ def source_date(records: list[dict[str, Any]]) -> str:
     return max((r["date"] for r in records), default="1990-01-01")
 
 
-def _previous(out: Path, base: str) -> dict[str, dict[str, Any]]:
-    """Records of the previous build, by page sha256, when it was made by this version with this base."""
-    try:
-        old = json.loads((out / "build.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if old.get("version") != __version__ or old.get("base") != base:
-        return {}
-    return {sha: page["release"] for sha, page in old.get("pages", {}).items() if page.get("release")}
-
-
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -276,10 +275,44 @@ def _dedupe(results: list[PageResult]) -> None:
                 seen[rid] = r.path
 
 
-def _quads(nt: bytes | str, graph: URIRef) -> Iterator[ox.Quad]:
-    g = ox.NamedNode(str(graph))
-    for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES):
-        yield ox.Quad(t.subject, t.predicate, t.object, g)
+def _shared(minter: Minter) -> dict[str, Any]:
+    """What every build needs of the reference and ontology graphs: their N-Triples (blank nodes labelled
+    canonically over both) and the reference graph's validation against all of ``shapes/``."""
+    ontology, reference = ontology_graph(), reference_graph(minter)
+    names = {minter.graph("reference"): reference, minter.graph("ontology"): ontology}
+    quads = canonical(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(str(g)))
+                      for g, graph in names.items() for t in to_oxigraph(graph))
+    nt = {str(g): ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads
+                                if q.graph_name.value == str(g)], format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+          for g in names}
+    check = validate(reference + ontology, default_shapes())
+    return {"graphs": nt, "conforms": check.conforms, "violations": len(check.violations),
+            "report_nt": check.report.serialize(format="nt")}
+
+
+def _lookup(cache: buildcache.Cache, paths: list[str], root: Path) -> tuple[dict[int, PageResult], list[int]]:
+    """Pages whose result the cache holds (by index), and the indexes of the others."""
+    found: dict[int, PageResult] = {}
+    todo: list[int] = []
+    for i, path in enumerate(paths):
+        try:
+            with open(path, "rb") as f:
+                sha = hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest()
+        except OSError:
+            todo.append(i)
+            continue
+        entry = cache.pages.get(buildcache.key(sha, _relpath(path, root)))
+        if entry is None:
+            todo.append(i)
+        else:
+            found[i] = PageResult(**entry, reused=True)
+    return found, todo
+
+
+def _entry(r: PageResult) -> dict[str, Any]:
+    entry = asdict(r)
+    del entry["reused"]
+    return entry
 
 
 def _report(results: list[PageResult], reference_report: Graph, base: str) -> Graph:
@@ -319,17 +352,6 @@ def _ontology_docs(folder: Path) -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     docs.write_ontology_docs(folder)
     return None
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Rename the finished folder into place; the previous output is removed only afterwards."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _clean_stale(out: Path) -> None:
@@ -373,55 +395,71 @@ def context(minter: Minter, ontology: Graph, reference: Graph, root: Path,
 
 
 def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False) -> Summary:
-    """Build ``seeds`` into ``out`` (replaced atomically) and return what happened."""
+    """Build ``seeds`` into ``out`` (replaced atomically) and return what happened.
+
+    A page whose bytes and path the previous build's cache holds under the same fingerprint is taken
+    from it (its validated N-Triples or its rejection); only the other pages are extracted, mapped and
+    validated."""
     started = time.perf_counter()
     minter = Minter(base)
     base = minter.base
-    ontology, reference = ontology_graph(), reference_graph(minter)
+    cache = buildcache.load(out / buildcache.FOLDER, buildcache.fingerprint(base))
     root = seeds.resolve()
     paths = list(expand([str(root)]))
-    ctx = context(minter, ontology, reference, root, _previous(out, base))
+    found, todo = _lookup(cache, paths, root)
+    shared = cache.shared or _shared(minter)
     times: dict[str, float] = {"setup": time.perf_counter() - started}
-    results, stage_times = _run(ctx, paths, jobs or os.cpu_count() or 1, progress)
+    stage_times: Counter[str] = Counter()
+    done: list[PageResult] = []
+    if todo:
+        records = {e["sha256"]: e["record"] for e in cache.pages.values() if e["record"]}
+        ctx = context(minter, ontology_graph(), reference_graph(minter), root, records)
+        done, stage_times = _run(ctx, [paths[i] for i in todo], jobs or os.cpu_count() or 1, progress)
     times.update({f"{k} (cpu)": stage_times[k] for k in STAGES})
+    fresh = dict(zip(todo, done))
+    results = [found[i] if i in found else fresh[i] for i in range(len(paths))]
+    next_cache = buildcache.Cache(cache.fingerprint, {buildcache.key(r.sha256, r.path): _entry(r)
+                                                      for r in results if r.sha256}, shared)
     _dedupe(results)
     accepted = [r for r in results if r.stage is None]
 
     t = time.perf_counter()
-    ref_check = validate(reference + ontology, default_shapes())
     date = source_date([r.record for r in accepted if r.record])
-    quads = canonical([
-        *_quads("".join(r.nt for r in accepted), minter.graph("releases")),
-        *_quads(reference.serialize(format="nt", encoding="utf-8"), minter.graph("reference")),
-        *_quads(ontology.serialize(format="nt", encoding="utf-8"), minter.graph("ontology")),
-    ])
+    graphs = {str(minter.graph("releases")): "".join(r.nt for r in accepted).encode("utf-8"),
+              **{g: nt.encode("utf-8") for g, nt in shared["graphs"].items()}}
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is not
     notes: list[str] = []
     try:
-        triples = write_dumps(quads, tmp, base)
+        triples = write_graph_dumps(graphs, tmp, base)
+        del graphs
         description = Graph().parse(ONTOLOGY_DIR / "dataset.ttl", format="turtle", publicID=base)
         void = void_graph(triples, tmp, DatasetInfo(base, date, __version__), description)
         write_atomic(tmp / "void.ttl", turtle(void, base))
-        write_atomic(tmp / "validation.ttl", turtle(_report(results, ref_check.report, base), base))
-        if not ref_check.conforms:
-            notes.append(f"reference graph: {len(ref_check.violations)} SHACL violations (see validation.ttl)")
+        reference_report = Graph().parse(data=shared["report_nt"], format="nt")
+        write_atomic(tmp / "validation.ttl", turtle(_report(results, reference_report, base), base))
+        if not shared["conforms"]:
+            notes.append(f"reference graph: {shared['violations']} SHACL violations (see validation.ttl)")
         counts = {"pages": len(results), "published": len(accepted), "rejected": len(results) - len(accepted),
                   "reused": sum(r.reused for r in results), "triples": len(triples)}
         write_atomic(tmp / "build.json", _build_json(base, results, counts, date))
         write_checksums(tmp)
+        buildcache.save(next_cache, tmp / buildcache.FOLDER)
         times["publish"] = time.perf_counter() - t
         t = time.perf_counter()
-        note = _ontology_docs(tmp / "ontology")
-        if note:
-            notes.append(note)
+        if cache.shared is not None and (out / "ontology").is_dir():
+            shutil.copytree(out / "ontology", tmp / "ontology")  # same fingerprint: same ontology and shapes
+        else:
+            note = _ontology_docs(tmp / "ontology")
+            if note:
+                notes.append(note)
         times["docs"] = time.perf_counter() - t
         t = time.perf_counter()
         write_store(tmp / "osce-kg.trig", tmp / "store")
         times["store"] = time.perf_counter() - t
-        _swap(tmp, out)
+        replace_dir(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     times["total"] = time.perf_counter() - started

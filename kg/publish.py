@@ -10,10 +10,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -72,28 +75,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _compact(node, iri_to_curie):
-    """Compact full IRIs in expanded JSON-LD (keys, @id and @type values) to prefixed names."""
-    if isinstance(node, list):
-        return [_compact(n, iri_to_curie) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key in ("@id", "@type"):
-            out[key] = iri_to_curie(value) if isinstance(value, str) else [iri_to_curie(v) for v in value]
-        elif key.startswith("@"):
-            out[key] = value
-        else:
-            out[iri_to_curie(key)] = _compact(value, iri_to_curie)
-    return out
+# In pyoxigraph's compact JSON output, an IRI sits in "@id"/"@type" values or is a property key; JSON
+# escapes every quote inside a literal, so these patterns never match inside a value.
+_IRI_SLOT = re.compile(r'"(@id|@type)":"([^"\\]*)"|([{,])"([^"@\\][^"\\]*)":\[')
 
 
-def jsonld(triples: list[ox.Triple], context: dict[str, str]) -> bytes:
+def jsonld(triples: Iterable[ox.Triple | ox.Quad], context: dict[str, str]) -> bytes:
     """JSON-LD of sorted triples with ``context`` as its ``@context`` and prefixed names in the body."""
-    expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
     ordered = sorted(context.items(), key=lambda kv: -len(kv[1]))
 
+    @lru_cache(maxsize=1 << 16)
     def curie(iri: str) -> str:
         for name, ns in ordered:
             rest = iri[len(ns):]
@@ -101,8 +92,14 @@ def jsonld(triples: list[ox.Triple], context: dict[str, str]) -> bytes:
                 return f"{name}:{rest}"
         return iri
 
-    doc = {"@context": context, "@graph": _compact(expanded, curie)}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    def compact(m: re.Match[str]) -> str:
+        if m[1]:
+            return f'"{m[1]}":"{curie(m[2])}"'
+        return f'{m[3]}"{curie(m[4])}":['
+
+    body = _IRI_SLOT.sub(compact, ox.serialize(triples, format=ox.RdfFormat.JSON_LD).decode("utf-8"))
+    head = json.dumps(context, ensure_ascii=False, separators=(",", ":"))
+    return f'{{"@context":{head},"@graph":{body}}}\n'.encode("utf-8")
 
 
 def _part(ds: URIRef, kind: str, iri: str) -> URIRef:
@@ -113,15 +110,43 @@ def _part(ds: URIRef, kind: str, iri: str) -> URIRef:
     return URIRef(f"{ds}/{kind}/{slug(iri)}")
 
 
-def write_dumps(quads: list[ox.Quad], out: Path, base: str) -> list[ox.Triple]:
-    """Write the four dumps of canonical, sorted ``quads`` into ``out``; returns the merged triples."""
+def write_dumps(quads: Iterable[ox.Quad], out: Path, base: str) -> list[ox.Quad]:
+    """Write the four dumps of canonical ``quads`` into ``out``; returns the merged triples."""
+    graphs: dict[str, list[ox.Triple]] = {}
+    for q in quads:
+        graphs.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    return write_graph_dumps({g: ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) for g, ts in graphs.items()},
+                             out, base)
+
+
+def _gzip(lines: list[bytes], parts: int = 2) -> bytes:
+    """gzip of the lines, compressed in ``parts`` members at once (zlib runs outside the GIL); no timestamp."""
+    size = -(-len(lines) // parts) or 1
+    chunks = [b"".join(lines[i:i + size]) for i in range(0, len(lines), size)] or [b""]
+    with ThreadPoolExecutor(parts) as pool:
+        return b"".join(pool.map(lambda c: gzip.compress(c, compresslevel=6, mtime=0), chunks))
+
+
+def write_graph_dumps(graphs: Mapping[str, bytes], out: Path, base: str) -> list[ox.Quad]:
+    """Write the four dumps of named graphs, each given as pyoxigraph N-Triples (IRI → lines, duplicate
+    lines allowed, blank nodes already canonical) into ``out``; returns the merged triples in dump order
+    (distinct, sorted by their N-Triples line).
+
+    Working on lines keeps the big sorts and the de-duplication in bytes instead of terms; the four
+    serialisations are pyoxigraph's, the gzip runs beside them."""
     px = prefixes(base)
-    triples = merged(quads)
-    write_atomic(out / "osce-kg.trig", ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=px))
-    write_atomic(out / "osce-kg.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=px))
-    nt = b"".join(sorted(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)))
-    write_atomic(out / "osce-kg.nt.gz", gzip.compress(nt, compresslevel=6, mtime=0))
-    write_atomic(out / "osce-kg.jsonld", jsonld(triples, px))
+    per_graph = {g: sorted(set(graphs[g].splitlines(keepends=True))) for g in sorted(graphs)}
+    lines = sorted(set().union(*per_graph.values()))
+    with ThreadPoolExecutor(1) as pool:
+        nt_gz = pool.submit(_gzip, lines)
+        nquads = b"".join(b"".join(ls).replace(b" .\n", f" <{g}> .\n".encode()) for g, ls in per_graph.items())
+        write_atomic(out / "osce-kg.trig", ox.serialize(ox.parse(nquads, format=ox.RdfFormat.N_QUADS),
+                                                        format=ox.RdfFormat.TRIG, prefixes=px))
+        del nquads
+        triples = list(ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES))
+        write_atomic(out / "osce-kg.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=px))
+        write_atomic(out / "osce-kg.jsonld", jsonld(triples, px))
+        write_atomic(out / "osce-kg.nt.gz", nt_gz.result())
     return triples
 
 
