@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
@@ -40,7 +40,7 @@ from kg.publish import (DatasetInfo, canonical, to_oxigraph, turtle, void_graph,
                         write_graph_dumps)
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph
-from kg.store import write_store
+from kg.store import STORE_NAME, is_current, update_store, write_store
 from kg.validate import Violation, default_shapes, validate
 
 CHUNK = 100
@@ -310,9 +310,27 @@ def _lookup(cache: buildcache.Cache, paths: list[str], root: Path) -> tuple[dict
 
 
 def _entry(r: PageResult) -> dict[str, Any]:
-    entry = asdict(r)
-    del entry["reused"]
-    return entry
+    """What the cache keeps of a page's result (shallow: the values are only read)."""
+    return {f.name: getattr(r, f.name) for f in fields(r) if f.name != "reused"}
+
+
+def _store(out: Path, tmp: Path, cache: buildcache.Cache, releases: bytes, graph: str) -> str | None:
+    """Write the new store: from the previous one plus the changed release triples when the previous
+    build had the same fingerprint and few lines changed (then says so), else by bulk-loading the TriG."""
+    previous = out / STORE_NAME
+    if cache.shared is not None and cache.published and is_current(out):
+        old, new = cache.release_lines(), set(releases.splitlines(keepends=True))
+        removed, added = old - new, new - old
+        if len(removed) + len(added) <= len(new) // 10:
+            tag = f" <{graph}> .\n".encode()
+
+            def quads(lines: set[bytes]) -> list[ox.Quad]:
+                return list(ox.parse(b"".join(sorted(lines)).replace(b" .\n", tag), format=ox.RdfFormat.N_QUADS))
+
+            update_store(previous, tmp / STORE_NAME, quads(removed), quads(added))
+            return f"store updated from the previous build's: {len(removed)} triples removed, {len(added)} added"
+    write_store(tmp / "osce-kg.trig", tmp / STORE_NAME)
+    return None
 
 
 def _report(results: list[PageResult], reference_report: Graph, base: str) -> Graph:
@@ -422,11 +440,12 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                                                       for r in results if r.sha256}, shared)
     _dedupe(results)
     accepted = [r for r in results if r.stage is None]
+    next_cache.published = [buildcache.key(r.sha256, r.path) for r in accepted if r.sha256]
 
     t = time.perf_counter()
     date = source_date([r.record for r in accepted if r.record])
-    graphs = {str(minter.graph("releases")): "".join(r.nt for r in accepted).encode("utf-8"),
-              **{g: nt.encode("utf-8") for g, nt in shared["graphs"].items()}}
+    releases = "".join(r.nt for r in accepted).encode("utf-8")
+    graphs = {str(minter.graph("releases")): releases, **{g: nt.encode("utf-8") for g, nt in shared["graphs"].items()}}
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
@@ -457,7 +476,9 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                 notes.append(note)
         times["docs"] = time.perf_counter() - t
         t = time.perf_counter()
-        write_store(tmp / "osce-kg.trig", tmp / "store")
+        how = _store(out, tmp, cache, releases, str(minter.graph("releases")))
+        if how:
+            notes.append(how)
         times["store"] = time.perf_counter() - t
         replace_dir(tmp, out)
     finally:

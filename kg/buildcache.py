@@ -48,6 +48,11 @@ class Cache:
     fingerprint: str
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     shared: dict[str, Any] | None = None      # reference/ontology N-Triples and the reference's SHACL report
+    published: list[str] = field(default_factory=list)  # keys of the pages whose release was published
+
+    def release_lines(self) -> set[bytes]:
+        """The N-Triples lines of the releases graph this cache's build published."""
+        return set(b"".join(self.pages[k]["nt"].encode("utf-8") for k in self.published).splitlines(keepends=True))
 
 
 def load(folder: Path, fp: str) -> Cache:
@@ -63,7 +68,7 @@ def load(folder: Path, fp: str) -> Cache:
     for entry in index["pages"]:
         start, length = entry.pop("nt")
         pages[key(entry["sha256"], entry["path"])] = {**entry, "nt": blob[start:start + length].decode("utf-8")}
-    return Cache(fp, pages, index.get("shared"))
+    return Cache(fp, pages, index.get("shared"), index.get("published", []))
 
 
 def save(cache: Cache, folder: Path) -> None:
@@ -77,5 +82,6 @@ def save(cache: Cache, folder: Path) -> None:
         parts.append(nt)
         offset += len(nt)
     (folder / BLOB).write_bytes(b"".join(parts))
-    index = {"fingerprint": cache.fingerprint, "shared": cache.shared, "pages": entries}
+    index = {"fingerprint": cache.fingerprint, "shared": cache.shared, "published": cache.published,
+             "pages": entries}
     (folder / INDEX).write_text(json.dumps(index, ensure_ascii=False, sort_keys=True), encoding="utf-8")

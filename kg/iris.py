@@ -38,6 +38,7 @@ KINDS = (
     "topic",            # SKOS concepts: fields of work
     "content-type",     # SKOS concepts: content types
     "release",          # releases; quotations are /id/release/{id}/quote/{n}
+    "software",         # the software that made the data (PROV agent): /id/software/osce-kg/{version slug}
 )
 
 

@@ -52,7 +52,8 @@ class Mapper:
 
     @property
     def software(self) -> URIRef:
-        return URIRef(f"{self.minter.base}software/osce-kg/{self.version}")
+        """The PROV agent of every release's activity: this build's software, ``id/software/osce-kg/{version}``."""
+        return self.minter.id("software", f"osce-kg/{self.version}")
 
     def release_iri(self, rec: Release) -> URIRef:
         return self.minter.id("release", rec.id)
@@ -175,6 +176,9 @@ class Mapper:
             (activity, PROV.used, source),
             (activity, PROV.wasAssociatedWith, self.software),
             (activity, PROV.endedAtTime, Literal(when, datatype=XSD.dateTime)),
+            (self.software, RDF.type, PROV.SoftwareAgent),
+            (self.software, SCHEMA.name, Literal("osce-kg")),
+            (self.software, SCHEMA.softwareVersion, Literal(self.version)),
         ]
 
 

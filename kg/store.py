@@ -2,8 +2,9 @@
 
 ``write_store`` bulk-loads the TriG into a temporary folder beside the target and renames it into
 place only once complete (a ``COMPLETE`` stamp is written last), so a reader never opens a half-loaded
-store. ``open_store`` opens the store read-only when it is complete and not older than the TriG,
-rebuilding it first otherwise.
+store; ``update_store`` makes the next build's store from the previous one and the quads that changed.
+``open_store`` opens the store read-only when it is complete and not older than the TriG, rebuilding it
+first otherwise.
 """
 
 from __future__ import annotations
@@ -13,29 +14,26 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable, Iterable
 
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import Quad, RdfFormat, Store
 
 TRIG_NAME = "osce-kg.trig"
 STORE_NAME = "store"
 STAMP = "COMPLETE"
 
 
-def write_store(trig: Path, store_dir: Path) -> None:
-    """Bulk-load ``trig`` into a fresh store at ``store_dir``, replacing any previous one atomically."""
-    if not trig.is_file():
-        raise FileNotFoundError(f"no TriG dump to load: {trig}")
+def _write(store_dir: Path, fill: Callable[[Path], Store]) -> None:
+    """Make a store with ``fill(path)`` in a temporary folder beside ``store_dir``, stamp it complete, and
+    rename it into place (the previous one, if any, is removed afterwards)."""
     store_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.", dir=store_dir.parent))
     try:
-        store = Store(str(tmp / STORE_NAME))
-        with trig.open("rb") as f:
-            store.bulk_load(f, RdfFormat.TRIG)
+        store = fill(tmp / STORE_NAME)
         store.flush()
-        store.optimize()
         del store
         gc.collect()  # release RocksDB's lock before the folder moves
-        (tmp / STORE_NAME / STAMP).write_text(f"{trig.name}\n", encoding="utf-8")
+        (tmp / STORE_NAME / STAMP).write_text(f"{TRIG_NAME}\n", encoding="utf-8")
         old = None
         if store_dir.exists():
             old = store_dir.with_name(f"{tmp.name}.old")
@@ -45,6 +43,46 @@ def write_store(trig: Path, store_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_store(trig: Path, store_dir: Path) -> None:
+    """Bulk-load ``trig`` into a fresh store at ``store_dir``, replacing any previous one atomically."""
+    if not trig.is_file():
+        raise FileNotFoundError(f"no TriG dump to load: {trig}")
+
+    def fill(path: Path) -> Store:
+        store = Store(str(path))
+        store.bulk_load(path=str(trig), format=RdfFormat.TRIG)
+        store.optimize()
+        return store
+
+    _write(store_dir, fill)
+
+
+def update_store(previous: Path, store_dir: Path, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
+    """A store at ``store_dir`` holding ``previous``'s quads minus ``remove`` plus ``add``.
+
+    ``previous`` (a complete store, not open for writing) is not modified: its table files, which RocksDB
+    never changes once written, are hard-linked; every other file (manifest, logs, options) is copied."""
+    if not (previous / STAMP).is_file():
+        raise FileNotFoundError(f"no complete store to update: {previous}")
+
+    def fill(path: Path) -> Store:
+        path.mkdir()
+        for f in previous.iterdir():
+            if f.name == STAMP or f.name == "LOCK":
+                continue
+            if f.suffix == ".sst":
+                os.link(f, path / f.name)
+            else:
+                shutil.copy2(f, path / f.name)
+        store = Store(str(path))
+        for q in remove:
+            store.remove(q)
+        store.extend(add)
+        return store
+
+    _write(store_dir, fill)
 
 
 def is_current(data_dir: Path) -> bool:

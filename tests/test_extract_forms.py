@@ -25,10 +25,22 @@ def names(release):
     return [m.name for m in release.mentions]
 
 
+@pytest.mark.parametrize("section, content_type", [("Newsroom", "Press release"), ("STORIES", "Story"),
+                                                   ("Resources", "Press release"), ("News", "News")])
+def test_newsroom_section_word_gives_the_content_type_it_implies(section, content_type, gazetteer):
+    text = (PAGES / "newsroom.txt").read_text(encoding="utf-8")
+    assert "\nNewsroom\nChairman-in-Office welcomes" in text
+    page = page_from_bytes("n.txt", text.replace("\nNewsroom\nChairman-in-Office", f"\n{section}\nChairman-in-Office")
+                           .encode())
+    r = extract(page, gazetteer)
+    assert (r.form, r.content_type) == ("newsroom", content_type)
+
+
 @pytest.mark.parametrize("name", ["newsroom.txt", "newsroom_cp1252.txt"])
 def test_older_newsroom_page(name, gazetteer):
     r = run(name, gazetteer)
-    assert (r.form, r.content_type, r.date, r.place, r.dateline) == ("newsroom", "Newsroom", "1999-05-20", "Oslo", None)
+    assert (r.form, r.content_type, r.date, r.place, r.dateline) == ("newsroom", "Press release", "1999-05-20", "Oslo",
+                                                                      None)
     assert r.title == "Chairman-in-Office welcomes agreement on confidence-building measures"
     assert r.id == "1999-05-20-chairman-in-office-welcomes-agreement-on-confidence-building-measures"
     assert not any("Photo details" in p or p.startswith("- ") for p in r.paragraphs)

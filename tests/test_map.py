@@ -92,7 +92,18 @@ def test_release_maps_to_the_documented_model():
     assert g.value(source, SCHEMA.sha256) == Literal("ab" * 32) and g.value(source, RDFS.label) == Literal("a.txt")
     activity = g.value(rel, PROV.wasGeneratedBy)
     assert g.value(activity, PROV.endedAtTime) == Literal("2008-09-10T00:00:00Z", datatype=XSD.dateTime)
-    assert g.value(activity, PROV.wasAssociatedWith) == URIRef("http://kg.test/software/osce-kg/9.9")
+    software = g.value(activity, PROV.wasAssociatedWith)
+    assert software == M.id("software", "osce-kg/9.9") == URIRef("http://kg.test/id/software/osce-kg/9-9")
+    assert M.local_path(str(software)) == "/id/software/osce-kg/9-9"  # under the IRI scheme: the server answers it
+    assert (software, RDF.type, PROV.SoftwareAgent) in g and g.value(software, SCHEMA.softwareVersion) == Literal("9.9")
+
+
+def test_content_type_gives_genre_and_class_only_when_the_reference_knows_it():
+    press = _graph()
+    rel = M.id("release", "r1")
+    assert press.value(rel, SCHEMA.genre) == URIRef(PRESS) and (rel, RDF.type, OSCE.PressRelease) in press
+    story = _graph(replace(REC, content_type="Story"))  # what a newsroom page under "Stories" implies
+    assert story.value(rel, SCHEMA.genre) is None and set(story.objects(rel, RDF.type)) == {SCHEMA.NewsArticle}
 
 
 def test_mapping_is_deterministic_and_blank_node_free():

@@ -1,4 +1,7 @@
-"""The extractor's small vocabulary (content types, section words, speech verbs, titles), kept as data."""
+"""The extractor's small vocabulary (content types, section words, speech verbs, titles), kept as data.
+
+Section words come from ``sections.tsv`` with the content type each implies; the rest from
+``extract_lexicon.tsv``."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from functools import cache
 from kg.paths import REFERENCE_DIR
 
 LEXICON = REFERENCE_DIR / "extract_lexicon.tsv"
+SECTIONS = REFERENCE_DIR / "sections.tsv"  # section words of older newsroom pages → the content type they imply
 
 
 @cache
@@ -24,7 +28,21 @@ def _table() -> dict[str, tuple[str, ...]]:
     with LEXICON.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             table[row["kind"]].append(row["term"])
+    table["section"] = [word for word, _ in _sections().values()]
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in table.items()}
+
+
+@cache
+def _sections() -> dict[str, tuple[str, str]]:
+    """Case-folded section word → (the word as written, the content type it implies)."""
+    with SECTIONS.open(encoding="utf-8", newline="") as f:
+        return {row["section"].casefold(): (row["section"], row["content_type"])
+                for row in csv.DictReader(f, delimiter="\t")}
+
+
+def section_content_type(section: str) -> str:
+    """The content type a section word implies (``Newsroom`` → ``Press release``); KeyError if unknown."""
+    return _sections()[section.strip().casefold()][1]
 
 
 def alternation(kind: str) -> str:

@@ -15,7 +15,7 @@ from functools import cache
 
 from kg.extract.dateline import DATE, parse_dateline
 from kg.extract.layout import Layout, clean_body, split_sources
-from kg.extract.lexicon import alternation, terms
+from kg.extract.lexicon import alternation, section_content_type, terms
 from kg.record import ExtractionError
 
 _FIELD = re.compile(r"^-?\s*([A-Z][A-Za-z ]{1,20}):\s*(.*)$")
@@ -118,14 +118,15 @@ def _odihr(lines: list[str]) -> Layout | None:
 
 
 def _newsroom(lines: list[str]) -> Layout | None:
-    """A section word, the title, a place-and-date (or date) line; the body follows."""
+    """A section word, the title, a place-and-date (or date) line; the body follows. The content type is
+    the one the section word implies (``sections.tsv``): a section is not a content type."""
     section = _lexicon_line("section")
     for i in range(2, len(lines)):
         m = _DATE_LINE.match(lines[i].strip())
         if not (m and _is_text(lines[i - 1]) and section.match(lines[i - 2].strip())):
             continue
         place = m["place"].strip() if m["place"] else None
-        return Layout(form="newsroom", content_type=lines[i - 2].strip(), title=lines[i - 1].strip(),
+        return Layout(form="newsroom", content_type=section_content_type(lines[i - 2]), title=lines[i - 1].strip(),
                       date=m["date"], place=place, body=_body(lines[i + 1:]))
     return None
 

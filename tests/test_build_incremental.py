@@ -1,0 +1,149 @@
+"""Incremental kg build: a rebuild from the cache publishes exactly what a clean build publishes; the
+cache is ignored when its fingerprint differs; the output folder is swapped atomically; output is clean."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg import atomic, buildcache
+from kg.paths import SEEDS_DIR
+from kg.store import open_store
+
+pytest.importorskip("kg.extract", reason="kg build needs kg.extract")
+
+BASE = "http://kg.test/"
+FILES = ("osce-kg.ttl", "osce-kg.nt.gz", "osce-kg.jsonld", "osce-kg.trig", "void.ttl", "validation.ttl",
+         "SHA256SUMS", "build.json")
+PAGE = "003_973450243c3cbebb.txt"
+
+
+def kg_build(seeds: Path, out: Path, *extra: str, epoch: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KG_BASE": BASE}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    if epoch:
+        env["SOURCE_DATE_EPOCH"] = epoch
+    return subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(seeds), "--out", str(out),
+                           "--keep-going", *extra], capture_output=True, text=True, env=env, timeout=240)
+
+
+def _seeds(tmp_path: Path) -> Path:
+    """The seeds plus a copy whose Source names no known unit (rejected by validation)."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    text = (SEEDS_DIR / PAGE).read_text(encoding="utf-8")
+    (seeds / "902_unknown_source.txt").write_text(
+        text.replace("concludes visit to Tajikistan", "concludes visit 902")
+            .replace("OSCE Chairpersonship, OSCE Programme Office in Dushanbe", "Ministry of Silly Walks"),
+        encoding="utf-8")
+    return seeds
+
+
+def _quads(store: ox.Store) -> set[str]:
+    return {str(q) for q in store.quads_for_pattern(None, None, None, None)}
+
+
+def test_rebuild_from_cache_publishes_what_a_clean_build_publishes(tmp_path: Path):
+    seeds = _seeds(tmp_path)
+    out = tmp_path / "out"
+    first = kg_build(seeds, out)
+    assert first.returncode == 0, first.stderr
+    assert "3 pages read, 2 releases published (0 reused unchanged), 1 rejected" in first.stderr
+
+    page = seeds / PAGE
+    page.write_text(page.read_text(encoding="utf-8").replace("concluded his visit", "ended his visit"),
+                    encoding="utf-8")
+    again = kg_build(seeds, out)
+    assert "3 pages read, 2 releases published (1 reused unchanged), 1 rejected" in again.stderr, again.stderr
+    assert "rejected 902_unknown_source.txt [validate]: sourceOrganization MinCount" in again.stderr
+    assert "note: store updated from the previous build's" in again.stderr  # not re-loaded from the TriG
+
+    clean = tmp_path / "clean"
+    assert kg_build(seeds, clean).returncode == 0
+    for name in FILES[:-2]:
+        assert (out / name).read_bytes() == (clean / name).read_bytes(), name
+    reports = [json.loads((o / "build.json").read_text(encoding="utf-8")) for o in (out, clean)]
+    assert [r["counts"].pop("reused") for r in reports] == [2, 0]  # pages reused (the rejected one too): the only difference
+    assert reports[0] == reports[1]
+    fresh = ox.Store()
+    fresh.bulk_load(path=str(out / "osce-kg.trig"), format=ox.RdfFormat.TRIG)
+    updated = _quads(open_store(out))
+    assert updated == _quads(fresh) == _quads(open_store(clean))
+    assert any("ended his visit" in q for q in updated) and not any("concluded his visit" in q for q in updated)
+
+
+def test_cache_is_ignored_under_another_fingerprint_or_when_unreadable(tmp_path: Path):
+    out = tmp_path / "out"
+    assert kg_build(SEEDS_DIR, out).returncode == 0
+    other_epoch = kg_build(SEEDS_DIR, out, epoch="1700000000")  # the provenance dates change: not reusable
+    assert "2 releases published (0 reused unchanged)" in other_epoch.stderr, other_epoch.stderr
+    same = kg_build(SEEDS_DIR, out, epoch="1700000000")
+    assert "2 releases published (2 reused unchanged)" in same.stderr, same.stderr
+
+    (out / buildcache.FOLDER / buildcache.INDEX).write_text("{not json", encoding="utf-8")
+    broken = kg_build(SEEDS_DIR, out, epoch="1700000000")
+    assert broken.returncode == 0 and "2 releases published (0 reused unchanged)" in broken.stderr, broken.stderr
+    index = json.loads((out / buildcache.FOLDER / buildcache.INDEX).read_text(encoding="utf-8"))
+    assert index["fingerprint"] != buildcache.fingerprint(BASE)  # made under SOURCE_DATE_EPOCH
+    assert len(index["pages"]) == len(index["published"]) == 2
+
+
+def test_summary_is_the_only_output(tmp_path: Path):
+    run = kg_build(SEEDS_DIR, tmp_path / "out")  # stderr is a pipe: no progress bar; pyLODE must not log
+    assert run.returncode == 0 and run.stdout == ""
+    lines = run.stderr.splitlines()
+    assert lines[0].startswith("kg build: 2 pages read") and all(line.startswith("  ") for line in lines[1:]), lines
+
+
+def test_exchange_swaps_two_folders(tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "f").write_text("a")
+    (b / "f").write_text("b")
+    if not atomic.exchange(a, b):
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
+    assert ((a / "f").read_text(), (b / "f").read_text()) == ("b", "a")
+
+
+def _swap_while_watching(tmp_path: Path, n: int) -> int:
+    """Replace ``out`` n times while another thread checks it; returns how often it was missing."""
+    out = tmp_path / "out"
+    out.mkdir()
+    missing, stop = [0], threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            missing[0] += not os.path.isdir(out)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for i in range(n):
+            new = tmp_path / f".out.building-{i}"
+            new.mkdir()
+            (new / "n").write_text(str(i))
+            atomic.replace_dir(new, out)
+    finally:
+        stop.set()
+        watcher.join()
+    assert (out / "n").read_text() == str(n - 1)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the previous folders are gone
+    return missing[0]
+
+
+def test_output_folder_never_missing_during_the_swap(tmp_path: Path):
+    if not atomic.exchange(tmp_path, tmp_path):  # swapping a folder with itself is a no-op where supported
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
+    assert _swap_while_watching(tmp_path, 300) == 0
+
+
+def test_swap_falls_back_to_two_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(atomic, "exchange", lambda a, b: False)
+    _swap_while_watching(tmp_path, 20)  # still ends with the newest folder in place and nothing left over
