@@ -91,11 +91,12 @@ def kg_serve(data: Path, log: Path, backend: str | None = None, options: tuple[s
 
 
 @contextmanager
-def oxigraph_read_only(location: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``oxigraph serve-read-only --union-default-graph``; yields (query URL, process)."""
+def oxigraph_read_only(location: Path, log: Path, timeout: float = 10.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``oxigraph serve-read-only --union-default-graph`` with kg serve's default time limit;
+    yields (query URL, process)."""
     port = free_port()
     cmd = [str(OXIGRAPH), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-           "--union-default-graph"]
+           "--union-default-graph", "--timeout-s", f"{timeout:g}"]
     with running(cmd, f"http://127.0.0.1:{port}/", log) as proc:
         yield f"http://127.0.0.1:{port}/query", proc
 
@@ -119,9 +120,27 @@ def virtuoso(folder: Path, seconds: float = 60.0) -> Iterator[str]:
         yield base
 
 
-def peak_rss_mib(pid: int) -> float:
-    """Peak resident memory of a live process (Linux ``VmHWM``), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for pid {pid}")
+def _tree(pid: int) -> list[dict[str, str]]:
+    """The /proc status fields of ``pid`` and all its descendants."""
+    status: dict[int, dict[str, str]] = {}
+    for path in Path("/proc").glob("[0-9]*/status"):
+        try:
+            status[int(path.parent.name)] = dict(line.split(":", 1) for line in path.read_text().splitlines()
+                                                 if ":" in line)
+        except (OSError, ValueError):
+            continue
+    children: dict[int, list[int]] = {}
+    for p, fields in status.items():
+        children.setdefault(int(fields.get("PPid", "0")), []).append(p)
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if p in status:
+            found.append(status[p])
+        todo += children.get(p, [])
+    return found
+
+
+def tree_rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of ``pid`` and its descendants, in MiB; ``VmHWM`` sums each process's peak."""
+    return sum(int(f.get(field, "0 kB").split()[0]) for f in _tree(pid)) / 1024
