@@ -81,8 +81,11 @@ _CTX: Context | None = None
 
 
 def _relpath(path: str, root: Path) -> str:
-    p = Path(path)
-    return p.relative_to(root).as_posix() if root.is_dir() and p.is_relative_to(root) else p.name
+    """The page's path relative to the seeds folder (its file name when the seeds are one file)."""
+    prefix = os.path.join(root, "")
+    if path.startswith(prefix):
+        return path[len(prefix):].replace(os.sep, "/")
+    return os.path.basename(path)
 
 
 def _one_line(e: BaseException) -> str:
@@ -358,7 +361,8 @@ def _build_json(base: str, results: list[PageResult], counts: dict[str, int], da
                  "violations": r.violations} for r in results if r.stage]
     doc = {"base": base, "version": __version__, "source_date": date, "counts": counts,
            "pages": pages, "rejected": rejected}
-    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
+    # no indent: only then does json use its C encoder (the file is 60 MB at 20,000 pages)
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 def _ontology_docs(folder: Path) -> str | None:

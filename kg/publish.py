@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import multiprocessing as mp
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -127,27 +128,57 @@ def _gzip(lines: list[bytes], parts: int = 2) -> bytes:
         return b"".join(pool.map(lambda c: gzip.compress(c, compresslevel=6, mtime=0), chunks))
 
 
+def _split_header(turtle: bytes) -> tuple[bytes, bytes]:
+    """pyoxigraph Turtle → its ``@prefix`` lines and the statements after them."""
+    end = 0
+    while turtle.startswith(b"@prefix ", end):
+        end = turtle.index(b"\n", end) + 1
+    return turtle[:end], turtle[end:]
+
+
+def _write_jsonld(path: Path, graphs: list[list[ox.Quad]], context: dict[str, str]) -> None:
+    write_atomic(path, jsonld((t for ts in graphs for t in ts), context))
+
+
 def write_graph_dumps(graphs: Mapping[str, bytes], out: Path, base: str) -> list[ox.Quad]:
     """Write the four dumps of named graphs, each given as pyoxigraph N-Triples (IRI → lines, duplicate
-    lines allowed, blank nodes already canonical) into ``out``; returns the merged triples in dump order
-    (distinct, sorted by their N-Triples line).
+    lines allowed, blank nodes already canonical) into ``out``; returns the distinct triples of their union.
 
-    Working on lines keeps the big sorts and the de-duplication in bytes instead of terms; the four
-    serialisations are pyoxigraph's, the gzip runs beside them."""
+    Each graph's lines are de-duplicated and sorted as bytes, parsed once and written as Turtle once: the
+    TriG wraps each graph's statements in its block, the Turtle file concatenates them (a triple two graphs
+    share appears twice there, which is still the same RDF graph). The N-Triples dump is the sorted,
+    distinct lines of the union. JSON-LD is written by a forked process and the gzip by threads, beside
+    the rest, so the build uses both cores."""
     px = prefixes(base)
-    per_graph = {g: sorted(set(graphs[g].splitlines(keepends=True))) for g in sorted(graphs)}
-    lines = sorted(set().union(*per_graph.values()))
-    with ThreadPoolExecutor(1) as pool:
-        nt_gz = pool.submit(_gzip, lines)
-        nquads = b"".join(b"".join(ls).replace(b" .\n", f" <{g}> .\n".encode()) for g, ls in per_graph.items())
-        write_atomic(out / "osce-kg.trig", ox.serialize(ox.parse(nquads, format=ox.RdfFormat.N_QUADS),
-                                                        format=ox.RdfFormat.TRIG, prefixes=px))
-        del nquads
-        triples = list(ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES))
-        write_atomic(out / "osce-kg.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=px))
-        write_atomic(out / "osce-kg.jsonld", jsonld(triples, px))
-        write_atomic(out / "osce-kg.nt.gz", nt_gz.result())
-    return triples
+    lines = {g: sorted(set(graphs[g].splitlines(keepends=True))) for g in sorted(graphs)}
+    parsed = {g: list(ox.parse(b"".join(ls), format=ox.RdfFormat.N_TRIPLES)) for g, ls in lines.items()}
+    writer = mp.get_context("fork").Process(target=_write_jsonld, args=(out / "osce-kg.jsonld",
+                                                                         list(parsed.values()), px))
+    writer.start()
+    try:
+        union = sorted(set().union(*lines.values()))
+        with ThreadPoolExecutor(1) as pool:
+            nt_gz = pool.submit(_gzip, union)
+            header, bodies = b"", {}
+            for g, triples in parsed.items():
+                head, bodies[g] = _split_header(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=px))
+                header = header or head  # the same prefixes in each; an empty graph has none
+            write_atomic(out / "osce-kg.trig", header + b"".join(b"<%s> {\n%s}\n" % (g.encode(), body)
+                                                                for g, body in bodies.items() if body))
+            write_atomic(out / "osce-kg.ttl", header + b"".join(bodies.values()))
+            write_atomic(out / "osce-kg.nt.gz", nt_gz.result())
+        seen: set[bytes] = set()
+        distinct: list[ox.Quad] = []
+        order = sorted(lines, key=lambda g: len(lines[g]))  # the small graphs first: few lines to remember
+        for g in order:
+            distinct += [t for line, t in zip(lines[g], parsed[g]) if line not in seen]
+            if g != order[-1]:
+                seen.update(lines[g])
+    finally:
+        writer.join()
+    if writer.exitcode != 0:
+        raise RuntimeError(f"writing {out / 'osce-kg.jsonld'} failed (exit code {writer.exitcode})")
+    return distinct
 
 
 @dataclass(frozen=True)
@@ -179,12 +210,13 @@ def void_graph(triples: list[ox.Triple], out: Path, info: DatasetInfo, descripti
     g.add((ds, VOID.sparqlEndpoint, sparql))
     g.add((ds, VOID.triples, _lit(len(triples))))
 
-    typed = [t for t in triples if t.predicate.value == str(RDF.type)]
+    rdf_type = ox.NamedNode(str(RDF.type))  # terms are compared and hashed as terms, not as strings
+    typed = [t for t in triples if t.predicate == rdf_type]
     entities = {t.subject.value for t in typed if isinstance(t.subject, ox.NamedNode)
                 and t.subject.value.startswith(f"{base}id/")}
     g.add((ds, VOID.entities, _lit(len(entities))))
-    g.add((ds, VOID.distinctSubjects, _lit(len({_key(t)[0] for t in triples}))))
-    g.add((ds, VOID.distinctObjects, _lit(len({_key(t)[2] for t in triples}))))
+    g.add((ds, VOID.distinctSubjects, _lit(len({t.subject for t in triples}))))
+    g.add((ds, VOID.distinctObjects, _lit(len({t.object for t in triples}))))
 
     class_counts = Counter(t.object.value for t in typed if isinstance(t.object, ox.NamedNode))
     g.add((ds, VOID.classes, _lit(len(class_counts))))
@@ -194,7 +226,7 @@ def void_graph(triples: list[ox.Triple], out: Path, info: DatasetInfo, descripti
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, _lit(n)))
 
-    prop_counts = Counter(t.predicate.value for t in triples)
+    prop_counts = {p.value: n for p, n in Counter(t.predicate for t in triples).items()}
     g.add((ds, VOID.properties, _lit(len(prop_counts))))
     for prop, n in sorted(prop_counts.items()):
         part = _part(ds, "property", prop)
