@@ -19,28 +19,9 @@ import time
 from pathlib import Path
 
 import generate
+from servers import tree_rss_mib
 
 KG = Path(sys.executable).with_name("kg")
-
-
-def tree_rss_mib(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MiB."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
-            continue
-        p = int(status.parent.name)
-        children.setdefault(int(fields["PPid"]), []).append(p)
-        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo += children.get(p, [])
-    return total / 1024
 
 
 def timed_build(pages: Path, out: Path, jobs: int) -> dict:
