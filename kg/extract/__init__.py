@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -30,6 +31,7 @@ from kg.record import ExtractionError, Page, Release, SourceRef
 __all__ = ["extract", "main", "release_id", "ExtractionError"]
 
 MAX_SLUG = 80  # characters of title slug kept in a release id
+HASH_CHARS = 8  # hex digits of the full slug's hash appended to a trimmed slug
 
 
 class GazetteerLike(Protocol):
@@ -44,10 +46,12 @@ class GazetteerLike(Protocol):
 
 
 def release_id(date: str, title: str) -> str:
-    """``{date}-{title slug}``, the slug trimmed to ``MAX_SLUG`` characters on a word boundary."""
+    """``{date}-{title slug}``; a slug longer than ``MAX_SLUG`` characters is trimmed on a word boundary
+    and followed by a short hash of the whole slug, so two long titles sharing their start stay apart."""
     s = slug(title)
     if len(s) > MAX_SLUG:
-        s = s[:MAX_SLUG + 1].rsplit("-", 1)[0]
+        digest = hashlib.sha256(s.encode()).hexdigest()[:HASH_CHARS]
+        s = f"{s[:MAX_SLUG + 1].rsplit('-', 1)[0]}-{digest}"
     return f"{date}-{s}" if s else date
 
 

@@ -6,25 +6,23 @@ surface form, in order of first appearance; its kind is the one it had on the re
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
-from kg.extract.trie import trie_pattern
+from kg.extract.trie import WordScanner
 from kg.record import Mention
 
-_SCANNERS: dict[int, tuple[re.Pattern[str], dict[str, Any]]] = {}
+_SCANNERS: dict[int, tuple[WordScanner, dict[str, Any]]] = {}
 
 
-def scanner(gazetteer: Any) -> tuple[re.Pattern[str], dict[str, Any]]:
-    """The gazetteer's compiled surface-form regex and form → entity table (built once per gazetteer)."""
+def scanner(gazetteer: Any) -> tuple[WordScanner, dict[str, Any]]:
+    """The gazetteer's surface-form scanner and form → entity table (built once per gazetteer)."""
     key = id(gazetteer)
     if key not in _SCANNERS:
         table: dict[str, Any] = {}
         for form, entity in gazetteer.names():
             table.setdefault(form, entity)
-        pattern = re.compile(r"(?<![\w-])(?:" + trie_pattern(table) + r")(?![\w-])")
-        _SCANNERS[key] = (pattern, table)
+        _SCANNERS[key] = (WordScanner(table, edge=r"[\w-]"), table)
     return _SCANNERS[key]
 
 

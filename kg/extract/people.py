@@ -11,12 +11,13 @@ full name through ``People.resolve``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from kg.extract.lexicon import terms
-from kg.extract.trie import trie_pattern
+from kg.extract.trie import WordScanner
 from kg.record import PersonRole
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
@@ -57,12 +58,17 @@ def _title_re() -> re.Pattern[str]:
 
 
 _LEADING_CAPS = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*\s+)*$")
+_CAPS = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*")
+_POST_TAIL = re.compile(r"(?:\s+(?:(?:of|for|on|in|to|the)\s+)*[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*)*")  # "… of the Mission"
+_COURTESY = frozenset({"Mr", "Ms", "Mrs", "Dr"})  # titles that name no post
 
 
-def _name_word(tok: Tok, stop: frozenset[str]) -> bool:
-    t = tok.text
-    return (tok.cap and len(t) > 1 and any(c.islower() for c in t) and t not in stop
-            and t not in _title_words() and not t.endswith("’s") and not t.endswith("'s"))
+@lru_cache(maxsize=1 << 16)
+def _name_word(t: str, stop: frozenset[str]) -> bool:
+    """A word that can be part of a person's name: capitalised, mixed case, not an entity's or a title's
+    word, not a possessive. Cached: releases repeat the same few hundred capitalised words."""
+    return (t[:1].isupper() and len(t) > 1 and any(c.islower() for c in t) and t not in stop
+            and t not in _title_words() and not t.endswith(("’s", "'s")))
 
 
 @dataclass
@@ -87,6 +93,21 @@ class People:
                 return p.name
         return None
 
+    def holder(self, text: str) -> str | None:
+        """The person whose role is the post ``text`` names without a name ("the Head of Mission",
+        "the ODIHR Director"): every capitalised word of the post phrase occurs in their role."""
+        for m in _title_re().finditer(text):
+            if m.group() in _COURTESY:
+                continue
+            lead = _LEADING_CAPS.search(text, 0, m.start())
+            tail = _POST_TAIL.match(text, m.end())
+            phrase = text[lead.start() if lead else m.start():tail.end()]
+            words = {w for w in _CAPS.findall(phrase) if w not in _DETERMINERS}
+            for p in self.found:
+                if p.role and words <= set(_CAPS.findall(p.role)):
+                    return p.name
+        return None
+
     def first_in(self, para: int, before: int | None = None) -> str | None:
         """The first person named in paragraph ``para`` (before ``before``, when given)."""
         for pi, off, name in self.spans:
@@ -108,46 +129,74 @@ def find_people(paragraphs: list[str], known: list[str], stop: frozenset[str]) -
             people.add(name, role, pi, off)
     if people.found:
         surnames = {p.name.split()[-1]: p.name for p in reversed(people.found)}
-        surname_re = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, surnames)) + r")(?![\w-])")
         named = {(pi, off, off + len(name)) for pi, off, name in people.spans}
         for pi, text in enumerate(paragraphs):
-            for m in surname_re.finditer(text):
-                if not any(p == pi and a <= m.start() < b for p, a, b in named):
-                    people.spans.append((pi, m.start(), surnames[m.group()]))
+            for at, word in _whole_words(text, surnames):
+                if not any(p == pi and a <= at < b for p, a, b in named):
+                    people.spans.append((pi, at, surnames[word]))
     people.spans.sort()
     return people
 
 
+_EDGE = re.compile(r"[\w-]")
+
+
+def _whole_words(text: str, words: Iterable[str]) -> list[tuple[int, str]]:
+    """(offset, word) of each occurrence of ``words`` not touching a word character or hyphen, leftmost
+    first, without overlaps (as a regex alternation finds them; ``str.find`` saves compiling one per page)."""
+    found = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if not (at and _EDGE.match(text, at - 1)) and not _EDGE.match(text, end):
+                found.append((at, -len(word), word))
+            at = text.find(word, at + 1)
+    out: list[tuple[int, str]] = []
+    last = 0
+    for at, _, word in sorted(found):
+        if at >= last:
+            out.append((at, word))
+            last = at + len(word)
+    return out
+
+
 @cache
-def _known_re(known: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + trie_pattern(known) + r")(?!\w)")
+def _known_re(known: tuple[str, ...]) -> WordScanner:
+    return WordScanner(known)
 
 
-_CAPWORD = r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*"
+_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ſ]"
+_CAPWORD = rf"{_CAP}[\w'’-]*"
+_WORD = re.compile(r"\S+")
 
 
 @cache
 def _run_re() -> re.Pattern[str]:
-    """Runs of two or more capitalised words (name particles allowed between them)."""
+    """Runs of two or more capitalised words (name particles allowed between them). The first word's
+    left edge is checked after its capital (``(?<![\w-].)``), so ``re`` can skip to capitals."""
     particles = "|".join(map(re.escape, _particles()))
-    return re.compile(rf"(?<![\w-]){_CAPWORD}(?:\s+(?:(?:{particles})\s+)?{_CAPWORD})+")
+    return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles})\s+)?{_CAPWORD})+")
 
 
-def _full_names(text: str, known_re: re.Pattern[str] | None, stop: frozenset[str]) -> list[tuple[int, str, str | None]]:
+def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -> list[tuple[int, str, str | None]]:
     """(offset, full name, role) of every full name in one paragraph, in order."""
     hits: list[tuple[int, str, str | None]] = []
     floor = 0
+    particles = _particles()
     for run in _run_re().finditer(text):
-        toks = [Tok(m.group(), run.start() + m.start(), run.start() + m.end()) for m in re.finditer(r"\S+", run.group())]
+        toks = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, run.start(), run.end())]
+        names = [_name_word(t, stop) for t, _, _ in toks]
+        if sum(names) < 2:  # a name is two name words or more
+            continue
         i = 0
         while i < len(toks):
             j = i
-            while j < len(toks) and (_name_word(toks[j], stop) or
-                                     (toks[j].text in _particles() and j > i and j + 1 < len(toks)
-                                      and _name_word(toks[j + 1], stop))):
+            while j < len(toks) and (names[j] or (toks[j][0] in particles and j > i and j + 1 < len(toks)
+                                                  and names[j + 1])):
                 j += 1
             if j - i >= 2:
-                start, end = toks[i].start, toks[j - 1].end
+                start, end = toks[i][1], toks[j - 1][2]
                 name = text[start:end]
                 role = _role(text, floor, start) or _role_after(text, end)
                 if role is not None or (known_re and known_re.fullmatch(name)):

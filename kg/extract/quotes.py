@@ -83,16 +83,23 @@ def _attribution(text: str, pi: int, qs: int, qe: int, lo: int, hi: int, verb: r
                 found = holders(post) or [pr.name for pr in people.found if pr.role and pattern.search(pr.role)]
                 if found:
                     return found[0]
+        held = people.holder(window)
+        if held:
+            return held
         if _PRONOUN.search(window):
             return last or people.first_in(pi, before=qs) or (people.found[0].name if people.found else None)
     return None
 
 
+# A sentence ends at . ! ? before a space or the end, but not after "Mr." or an initial ("J. Smith").
+_END = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)(?<!\b[A-Z])[.!?](?:\s|$)")
+
+
 def _sentence_end(text: str, start: int, limit: int) -> int:
-    m = re.compile(r"[.!?](?:\s|$)").search(text, start, limit)
+    m = _END.search(text, start, limit)
     return m.end() if m else limit
 
 
 def _sentence_start(text: str, limit: int, end: int) -> int:
-    cut = max(text.rfind(". ", limit, end), text.rfind("! ", limit, end), text.rfind("? ", limit, end))
-    return cut + 2 if cut >= 0 else limit
+    starts = [m.end() for m in _END.finditer(text, limit, end)]
+    return starts[-1] if starts else limit

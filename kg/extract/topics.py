@@ -8,11 +8,10 @@ keyword); a topic is kept from ``MIN_SCORE`` points on. Lower-case keywords matc
 from __future__ import annotations
 
 import csv
-import re
 from collections import defaultdict
 from functools import cache
 
-from kg.extract.trie import trie_pattern
+from kg.extract.trie import WordScanner
 from kg.paths import REFERENCE_DIR
 
 KEYWORDS = REFERENCE_DIR / "topic_keywords.tsv"
@@ -38,17 +37,14 @@ def group(topics: list[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
 
 
 @cache
-def _scanner(topics: tuple[tuple[str, ...], ...]) -> tuple[re.Pattern[str], re.Pattern[str], dict[str, set[str]]]:
-    """Regexes over the lower-case keywords (run on case-folded text) and the others, and keyword → topics."""
+def _scanner(topics: tuple[tuple[str, ...], ...]) -> tuple[WordScanner, WordScanner, dict[str, set[str]]]:
+    """Scanners of the lower-case keywords (run on case-folded text) and the others, and keyword → topics."""
     owners: dict[str, set[str]] = defaultdict(set)
     for names in topics:
         for word in {n.lower() for n in names} | {w for n in names for w in _keywords().get(n, ())}:
             owners[word].add(names[0])
-    lower = [w for w in owners if w == w.lower()]
-    exact = [w for w in owners if w != w.lower()]
-    bounded = r"(?<!\w)(?:{})(?!\w)"
-    return (re.compile(bounded.format(trie_pattern(lower))),
-            re.compile(bounded.format(trie_pattern(exact)) if exact else "(?!)"), owners)
+    return (WordScanner(w for w in owners if w == w.lower()), WordScanner(w for w in owners if w != w.lower()),
+            owners)
 
 
 def find_topics(title: str, paragraphs: list[str], topics: tuple[tuple[str, ...], ...]) -> list[str]:

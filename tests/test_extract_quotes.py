@@ -1,0 +1,75 @@
+"""Quotation speakers, one test per attribution phrasing real releases use (hand-written sentences)."""
+
+import pytest
+
+from kg.extract.lexicon import terms
+from kg.extract.people import find_people
+from kg.extract.quotes import find_quotes
+
+STOP = frozenset(terms("role_word")) | {"Serbia", "Montenegro"}
+Q = "We will continue to support the reform process"
+HOLDERS = {"secretary-general": ["Thomas Greminger"], "chairperson-in-office": ["Ian Borg"]}
+BRAATHU = "Ambassador Jan Braathu opened the event."
+SMITH = "Ambassador Jane Smith opened the event."
+
+
+def speakers(*paragraphs: str) -> list[str | None]:
+    found = find_people(list(paragraphs), [], STOP)
+    quotes = find_quotes(list(paragraphs), found, lambda post: HOLDERS.get(post, []))
+    assert quotes, "no quotation found"
+    return [q.speaker for q in quotes]
+
+
+@pytest.mark.parametrize("paragraphs, expected", [
+    pytest.param([f"“{Q},” said Ambassador Jan Braathu, Head of the OSCE Mission to Serbia."], "Jan Braathu",
+                 id="quote, said title name, post"),
+    pytest.param([f"Jan Braathu, Head of the OSCE Mission to Serbia, said: “{Q}.”"], "Jan Braathu",
+                 id="name, post, said: quote"),
+    pytest.param([BRAATHU, f"“{Q},” said Braathu."], "Jan Braathu", id="quote, said surname"),
+    pytest.param([BRAATHU, f"“{Q},” Braathu said."], "Jan Braathu", id="quote, surname said"),
+    pytest.param([BRAATHU, f"“{Q},” Mr. Braathu said."], "Jan Braathu", id="quote, Mr. surname said"),
+    pytest.param([SMITH, f"“{Q},” said Ms. Smith."], "Jane Smith", id="quote, said Ms. surname"),
+    pytest.param([BRAATHU, f"According to Braathu, “{Q}.”"], "Jan Braathu", id="according to name, quote"),
+    pytest.param([BRAATHU, f"“{Q}”, according to Braathu."], "Jan Braathu", id="quote, according to name"),
+    pytest.param([SMITH, "The event lasted two days.", f"“{Q},” she added."], "Jane Smith", id="quote, she added"),
+    pytest.param([BRAATHU, f"“{Q},” said he."], "Jan Braathu", id="quote, said he"),
+    pytest.param([f"“{Q},” the Chairperson-in-Office said."], "Ian Borg", id="post holder on the date (CiO)"),
+    pytest.param([f"“{Q},” said the Chairwoman-in-Office."], "Ian Borg", id="post holder, another spelling"),
+    pytest.param([f"The Secretary General said: “{Q}.”"], "Thomas Greminger", id="post said: quote"),
+    pytest.param([f"“{Q}”, says OSCE Secretary General Thomas Greminger."], "Thomas Greminger",
+                 id="quote, says title name"),
+    pytest.param([f"“{Q},” said the Head of the OSCE Mission to Montenegro, Maryse Daviet, in an address."],
+                 "Maryse Daviet", id="quote, said post, name (corpus phrasing)"),
+    pytest.param([f"“{Q},” said Ian Borg, the OSCE Chairperson-in-Office."], "Ian Borg", id="quote, said name, post"),
+    pytest.param([f"“{Q},” said OSCE Chairman-in-Office Dimitrij Rupel."], "Dimitrij Rupel",
+                 id="quote, said title name (unknown person)"),
+    pytest.param(["The Head of the OSCE Mission to Serbia, Ambassador Jan Braathu, opened the event.",
+                  f"“{Q},” said the Head of Mission."], "Jan Braathu", id="post named earlier with its holder"),
+    pytest.param(["ODIHR Director Michael Link opened the event.", f"“{Q},” said the ODIHR Director."],
+                 "Michael Link", id="title named earlier with its holder"),
+    pytest.param([f"“{Q},” the Director of ODIHR, Michael Link, said."], "Michael Link", id="quote, post, name, said"),
+    pytest.param([f"Ambassador Jan Braathu told journalists: “{Q}.”"], "Jan Braathu", id="name told: quote"),
+    pytest.param([f"In her speech, Ambassador Jane Smith stressed: “{Q}.”"], "Jane Smith", id="name stressed: quote"),
+    pytest.param([f"\"{Q},\" said Ambassador Jan Braathu."], "Jan Braathu", id="straight quotes"),
+])
+def test_speaker_of_one_phrasing(paragraphs, expected):
+    assert speakers(*paragraphs) == [expected]
+
+
+def test_a_quote_split_by_its_attribution_keeps_the_speaker():
+    assert speakers(BRAATHU, f"“{Q},” he said, “and we will do more in the coming years.”") == [
+        "Jan Braathu", "Jan Braathu"]
+
+
+@pytest.mark.parametrize("paragraph", [
+    pytest.param(f"“{Q},” the OSCE Office for Democratic Institutions and Human Rights said in a statement.",
+                 id="an institution is not a person"),
+    pytest.param(f"\"{Q},\" said the Head of the OSCE Mission to Montenegro.", id="a post whose holder is not named"),
+])
+def test_no_person_no_speaker(paragraph):
+    assert speakers(paragraph) == [None]
+
+
+def test_a_post_of_another_mission_is_not_its_holder():
+    assert speakers("The Head of the OSCE Mission to Serbia, Ambassador Jan Braathu, opened the event.",
+                    f"“{Q},” said the Head of the OSCE Mission to Montenegro.") == [None]
