@@ -33,12 +33,14 @@ def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
     out: list[Mention] = []
     for text in texts:
         for m in pattern.finditer(text):
-            entity = table[m.group()]
-            if str(entity.iri) in seen:
+            name = m.group()
+            entity = table[name]
+            iri = str(entity.iri)
+            if iri in seen:
                 continue
             kind = entity.kind_on(on)
             if kind is None:
                 continue
-            seen.add(str(entity.iri))
-            out.append(Mention(name=m.group(), kind=kind, iri=str(entity.iri), wikidata=entity.wikidata or None))
+            seen.add(iri)
+            out.append(Mention(name=name, kind=kind, iri=iri, wikidata=entity.wikidata or None))
     return out

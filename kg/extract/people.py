@@ -185,10 +185,10 @@ def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -
     floor = 0
     particles = _particles()
     for run in _run_re().finditer(text):
-        toks = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, run.start(), run.end())]
-        names = [_name_word(t, stop) for t, _, _ in toks]
+        names = [_name_word(t, stop) for t in run.group().split()]
         if sum(names) < 2:  # a name is two name words or more
             continue
+        toks = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, run.start(), run.end())]
         i = 0
         while i < len(toks):
             j = i

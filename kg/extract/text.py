@@ -11,7 +11,7 @@ Event pages (a ``Location:`` field, no body) are rejected.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, partial
 
 from kg.extract.dateline import DATE, parse_dateline
 from kg.extract.layout import Layout, clean_body, split_sources
@@ -20,14 +20,15 @@ from kg.record import ExtractionError
 
 _FIELD = re.compile(r"^-?\s*([A-Z][A-Za-z ]{1,20}):\s*(.*)$")
 _ITEM = re.compile(r"^-\s+(.+)$")
+_FIELD_LINE = re.compile(r"\n-[^\S\n]*[A-Z][A-Za-z ]{1,20}:")  # a "- Label:" line after the first
 _DATE_LINE = re.compile(rf"^(?:(?P<place>[^\W\d_][^\d]*?),?\s+)?(?P<date>{DATE})\s*$", re.IGNORECASE)
 _ODIHR_FIELD = re.compile(r"^(Issued on|Issued by|Fields of work|Date|Source)\s*:\s*(.*)$")
 
 
 def parse(text: str) -> Layout:
     """The release in a text snapshot, or ``ExtractionError`` saying why there is none."""
-    lines = [line.rstrip() for line in text.split("\n")]
-    for form in (_seed, _odihr, _newsroom, _bare):
+    lines = text.split("\n")  # every use strips what it reads
+    for form in (partial(_seed, text), _odihr, _newsroom, _bare):
         found = form(lines)
         if found is not None:
             if not found.title:
@@ -53,11 +54,11 @@ def _is_text(line: str) -> bool:
     return bool(line.strip()) and not line.startswith("-")
 
 
-def _seed(lines: list[str]) -> Layout | None:
+def _seed(text: str, lines: list[str]) -> Layout | None:
     """Content type, title, then a block of ``- Label:`` fields whose values follow as ``- value`` lines."""
-    for i in range(2, len(lines)):
-        if not (lines[i].startswith("-") and ":" in lines[i] and _FIELD.match(lines[i])
-                and _is_text(lines[i - 1]) and _is_text(lines[i - 2])):
+    for fm in _FIELD_LINE.finditer(text):
+        i = text.count("\n", 0, fm.start()) + 1
+        if not (i >= 2 and _is_text(lines[i - 1]) and _is_text(lines[i - 2])):
             continue
         fields: dict[str, list[str]] = {}
         j = i

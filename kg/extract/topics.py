@@ -47,13 +47,20 @@ def _scanner(topics: tuple[tuple[str, ...], ...]) -> tuple[WordScanner, WordScan
             owners)
 
 
+@cache
+def _order(topics: tuple[tuple[str, ...], ...]) -> dict[str, int]:
+    return {names[0]: k for k, names in enumerate(topics)}
+
+
 def find_topics(title: str, paragraphs: list[str], topics: tuple[tuple[str, ...], ...]) -> list[str]:
     """The fields of work (``topics``: names per topic, see ``group``) the release is about, best first."""
     lower, exact, owners = _scanner(topics)
-    order = {names[0]: k for k, names in enumerate(topics)}
+    order = _order(topics)
     score: dict[str, int] = defaultdict(int)
-    for text, weight in ((title, TITLE_WEIGHT), ("\n".join(paragraphs), 1)):
-        for m in [*lower.finditer(text.lower()), *exact.finditer(text)]:
+    body, folded = "\n".join(paragraphs), title.lower()
+    for scanner, text, title_end in ((lower, f"{folded}\n{body.lower()}", len(folded)),
+                                     (exact, f"{title}\n{body}", len(title))):
+        for m in scanner.finditer(text):  # title and body in one pass; a match before title_end is in the title
             for topic in owners[m.group()]:
-                score[topic] += weight
+                score[topic] += TITLE_WEIGHT if m.start() < title_end else 1
     return sorted((t for t, s in score.items() if s >= MIN_SCORE), key=lambda t: (-score[t], order[t]))
