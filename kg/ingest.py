@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from charset_normalizer import from_bytes
 
@@ -28,7 +30,8 @@ _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL = bytes([*range(0x00, 0x09), 0x0b, *range(0x0e, 0x20), 0x7f])  # all ASCII
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL)
 _HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|article|main|h1|p)[\s>]", re.IGNORECASE)
 
 
@@ -62,7 +65,8 @@ def decode(data: bytes) -> str:
 
 def _checked(text: str) -> str:
     """Reject decoded text that is mostly control characters (a binary file that happened to decode)."""
-    if len(_CONTROL.findall(text[:4096])) > 8:
+    # control characters are ASCII: count them among the ASCII bytes (C loops, no regex)
+    if len(text[:4096].encode("ascii", "ignore").translate(None, _NOT_CONTROL)) > 8:
         raise IngestError("binary file (control characters in the text)")
     if not text.strip():
         raise IngestError("empty file")
@@ -71,7 +75,7 @@ def _checked(text: str) -> str:
 
 def media_type(path: str, text: str) -> str:
     """``text/html`` for HTML markup (by extension or content), else ``text/plain``."""
-    if Path(path).suffix.lower() in {".html", ".htm", ".xhtml"}:
+    if os.path.splitext(path)[1].lower() in {".html", ".htm", ".xhtml"}:
         return "text/html"
     head = text[:2048].lstrip()
     return "text/html" if head.startswith("<") and _HTML.search(head) else "text/plain"
@@ -84,6 +88,16 @@ def page_from_bytes(path: str, data: bytes) -> Page:
                 media_type=media_type(path, text))  # type: ignore[arg-type]
 
 
+def _read(f: BinaryIO) -> bytes:
+    """At most ``MAX_BYTES + 1`` bytes of ``f``; a regular file's size is asked first, since asking
+    ``read`` for 2 MB allocates 2 MB (3× the cost of reading a 4 kB page)."""
+    size = os.fstat(f.fileno()).st_size
+    if not 0 < size <= MAX_BYTES:  # too large, or a pipe or device whose size says nothing
+        return f.read(MAX_BYTES + 1)
+    data = f.read(size + 1)
+    return data + f.read(MAX_BYTES + 1 - len(data)) if len(data) > size else data  # it grew meanwhile
+
+
 def read_page(path: str) -> Page:
     """Read one file (or ``-``, standard input) as a ``Page``; raise ``IngestError`` with the reason."""
     try:
@@ -91,7 +105,7 @@ def read_page(path: str) -> Page:
             data = sys.stdin.buffer.read(MAX_BYTES + 1)
         else:
             with open(path, "rb") as f:
-                data = f.read(MAX_BYTES + 1)
+                data = _read(f)
     except OSError as e:
         raise IngestError(e.strerror or str(e)) from None
     return page_from_bytes(path, data)

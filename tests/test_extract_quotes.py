@@ -73,3 +73,20 @@ def test_no_person_no_speaker(paragraph):
 def test_a_post_of_another_mission_is_not_its_holder():
     assert speakers("The Head of the OSCE Mission to Serbia, Ambassador Jan Braathu, opened the event.",
                     f"“{Q},” said the Head of the OSCE Mission to Montenegro.") == [None]
+
+
+@pytest.mark.parametrize("post", ["Special Representative of the OSCE Chairperson-in-Office for the South Caucasus",
+                                  "Head of the Office of the Secretary General"])
+def test_a_post_named_after_of_is_not_the_speaker(post):
+    """"the Special Representative of the Chairperson-in-Office" is not the Chairperson-in-Office."""
+    assert speakers(f"“{Q},” said the {post}.") == [None]
+
+
+def test_a_surname_led_title_and_the_full_name_are_one_speaker():
+    """A title naming "De Gucht" and a body naming "Karel De Gucht": one person, quoted by full name."""
+    paras = ["OSCE Chairman-in-Office De Gucht visits Georgia",
+             "The OSCE Chairman-in-Office, Karel De Gucht, today visited Georgia.",
+             f"“{Q},” added De Gucht."]
+    found = find_people(paras, [], STOP)
+    assert [(p.name, p.role) for p in found.found] == [("Karel De Gucht", "OSCE Chairman-in-Office")]
+    assert speakers(*paras) == ["Karel De Gucht"]

@@ -1,8 +1,10 @@
 """Ingest: decoding (UTF-8, UTF-16 with BOM, Windows-1252), rejection of bad inputs, path expansion."""
 
 import codecs
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,7 @@ def test_utf16_fixture_is_decoded():
     (codecs.BOM_UTF8 + b"Press release\nTitle \xff\xfe body", "undecodable utf-8-sig"),
     (codecs.BOM_UTF16_LE + b"\x00\xd8" * 10, "undecodable utf-16"),
     (b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11 text", "binary file"),
+    (("é\x01ü\x7f" * 5).encode("utf-8"), "binary file"),  # control characters among non-ASCII text
 ])
 def test_bad_bytes_are_rejected_with_a_reason(data, reason):
     with pytest.raises(IngestError, match=reason):
@@ -54,6 +57,28 @@ def test_a_ten_megabyte_page_is_rejected_without_reading_it_all(tmp_path):
     with pytest.raises(IngestError, match="file too large"):
         read_page(str(big))
     assert big.stat().st_size > MAX_BYTES
+
+
+def test_a_page_of_exactly_the_limit_is_read_whole_and_one_byte_more_is_not(tmp_path):
+    page = tmp_path / "limit.txt"
+    page.write_bytes(b"Press release\n" + b"x" * (MAX_BYTES - 14))
+    assert len(read_page(str(page)).text) == MAX_BYTES
+    page.write_bytes(page.read_bytes() + b"x")
+    with pytest.raises(IngestError, match="file too large"):
+        read_page(str(page))
+
+
+def test_a_named_pipe_is_read_to_its_end(tmp_path):
+    """A pipe's size says nothing (0): it is read up to the limit, not to its reported size."""
+    fifo = tmp_path / "page.txt"
+    os.mkfifo(fifo)
+    text = "Press release\nTitle\n" + "body " * 3000
+    writer = threading.Thread(target=fifo.write_text, args=(text,), kwargs={"encoding": "utf-8"})
+    writer.start()
+    try:
+        assert read_page(str(fifo)).text == text
+    finally:
+        writer.join()
 
 
 def test_missing_file_is_an_error_not_a_crash(tmp_path):

@@ -85,6 +85,18 @@ class People:
             self.found = [PersonRole(p.name, p.role or role) if p.name == name else p for p in self.found]
         self.spans.append((para, offset, name))
 
+    def merge_endings(self) -> None:
+        """A name that ends exactly one longer name found ("De Gucht" in a title, "Karel De Gucht" in the
+        body) is that person: it takes the longer name, in its own place in the order."""
+        for short in list(self.found):
+            longer = [p for p in self.found if p.name.endswith(" " + short.name)]
+            if len(longer) != 1:
+                continue
+            full = longer[0]
+            self.found = [PersonRole(full.name, full.role or short.role) if p is short else p
+                          for p in self.found if p is not full]
+            self.spans = [(pi, off, full.name if name == short.name else name) for pi, off, name in self.spans]
+
     def resolve(self, words: str) -> str | None:
         """A full name for ``words`` (a full name, a surname, a name ending), or None."""
         words = words.strip()
@@ -127,6 +139,7 @@ def find_people(paragraphs: list[str], known: list[str], stop: frozenset[str]) -
     for pi, text in enumerate(paragraphs):
         for off, name, role in _full_names(text, known_re, stop):
             people.add(name, role, pi, off)
+    people.merge_endings()
     if people.found:
         surnames = {p.name.split()[-1]: p.name for p in reversed(people.found)}
         named = {(pi, off, off + len(name)) for pi, off, name in people.spans}
@@ -218,11 +231,14 @@ def _role(text: str, floor: int, start: int) -> str | None:
 
     Walk back (not past ``floor``, the end of the previous name) over capitalised words, commas and
     connectors (of, for, and, the …) to the clause's start; a sentence-opening "Today," is left out. The
-    role runs from the first capitalised word to the name and must hold a title word.
+    role runs from the first capitalised word to the name and must hold a title word; it ends in a word
+    or a comma, never in a connector ("the Special Representative for the South Caucasus" names a region).
     """
     lo = max(floor, start - ROLE_WINDOW)
     toks = _tokens(text[lo:start])
     i = len(toks)
+    if i and (toks[-1].text in _CONNECTORS or toks[-1].text in _DETERMINERS):
+        return None
     k, first = i - 1, None
     while k >= 0:
         t = toks[k]

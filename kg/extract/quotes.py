@@ -20,9 +20,10 @@ from kg.record import Quote
 
 _QUOTE = re.compile(r"\"([^\"]+)(?:\"|$)|“([^”]+)(?:”|$)")
 _PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
+_HEAD = r"(?<!of )(?<!of the )(?<!of OSCE )(?<!of the OSCE )"  # not "the Special Representative of the CiO"
 _POSTS = (
-    ("secretary-general", re.compile(r"Secretary[- ]General(?! of the United Nations)(?! of the UN)")),
-    ("chairperson-in-office", re.compile(r"Chair(?:person|man|woman)?[- ]in[- ]Office")),
+    ("secretary-general", re.compile(rf"{_HEAD}Secretary[- ]General(?! of the United Nations)(?! of the UN)")),
+    ("chairperson-in-office", re.compile(rf"{_HEAD}Chair(?:person|man|woman)?[- ]in[- ]Office")),
 )
 MIN_WORDS = 4
 
