@@ -74,18 +74,22 @@ def release_date(layout: Layout, dateline: Dateline | None) -> str:
     raise ExtractionError("release without a date (no date field, no dated dateline)")
 
 
+_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_PLACES = re.compile(r"\s*[/,]\s*")
+
+
 def city_case(name: str) -> str:
     """``THE HAGUE`` → ``The Hague``; names already in mixed case are kept."""
     if name != name.upper():
         return name
-    return re.sub(r"[^\W\d_]+(?:['’][^\W\d_]+)?", lambda m: m.group()[0] + m.group()[1:].lower(), name)
+    return _WORDS.sub(lambda m: m.group()[0] + m.group()[1:].lower(), name)
 
 
 def release_place(layout: Layout, dateline: Dateline | None, gazetteer: GazetteerLike) -> str | None:
     """The dateline's (else the Place field's) first city, in its canonical spelling where known."""
     raw = dateline.places[0] if dateline else None
     if not raw and layout.place:
-        raw = re.split(r"\s*[/,]\s*", layout.place.strip())[0]
+        raw = _PLACES.split(layout.place.strip())[0]
     if not raw:
         return None
     name = city_case(raw.strip())

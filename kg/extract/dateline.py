@@ -35,6 +35,10 @@ _CITY_FIRST = re.compile(
 _DATE_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
 
 
+_PLACE_SEP = re.compile(r"\s*(?:/|,)\s*")
+_TRAILING_DASH = re.compile(rf"\s*(?:--|{_DASH}|:)\s*$")
+
+
 @dataclass(frozen=True)
 class PartialDate:
     year: int | None
@@ -86,7 +90,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     """The dateline opening a body paragraph, or None when it has none."""
     m = _CITY_FIRST.match(paragraph)
     if m:
-        places = [p.strip() for p in re.split(r"\s*(?:/|,)\s*", m["places"]) if p.strip()]
+        places = [p.strip() for p in _PLACE_SEP.split(m["places"]) if p.strip()]
         if not _is_upper(places[0]):
             return None
     else:
@@ -95,7 +99,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
             return None
         places = [m["places"].strip()]
     dm = _DATE_RE.match(m["date"])
-    raw = re.sub(rf"\s*(?:--|{_DASH}|:)\s*$", "", paragraph[:m.end()].strip()).strip()
+    raw = _TRAILING_DASH.sub("", paragraph[:m.end()].strip()).strip()
     return Dateline(raw=raw, places=places, date=_partial(dm) if dm else None, rest=paragraph[m.end():])
 
 
