@@ -27,11 +27,7 @@ Term = tuple[str, str, str]
 
 # Differences the differential checks found that belong to an example query, not to a server
 # (reported to the query's author; the tests keep them visible as xfail).
-KNOWN_DIFFERENCES = {
-    "06-chairpersonship-by-year": "GROUP_CONCAT of @en names: Oxigraph keeps the common language tag, rdflib "
-                                  "and Virtuoso return a simple literal (SPARQL 1.1), and the order of the "
-                                  "concatenation is implementation-defined",
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
 def query_form(query: str) -> str:

@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--keep-going", action="store_true", help="exit 0 even when some releases were rejected")
     b.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--validator", choices=["fast", "pyshacl"], default="fast",
+                   help="screen releases with the fast SHACL engine and report with pySHACL (fast, default), "
+                        "or validate everything with pySHACL")
     b.set_defaults(handler="kg.build:main")
 
     s = sub.add_parser("serve", help="serve the published graph: SPARQL endpoint, linked data, query page",
@@ -44,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--max-results", type=int, default=100_000, help="result cap per query (default: 100000)")
     s.add_argument("--backend", default=None, metavar="URL",
                    help="answer from this external SPARQL endpoint instead of the embedded store")
+    s.add_argument("--workers", type=int, default=2, help="query worker processes (default: 2)")
+    s.add_argument("--cache-size", default="128M", metavar="SIZE",
+                   help="result cache bound, e.g. 64M or 1G; 0 disables it (default: 128M)")
     s.set_defaults(handler="kg.serve:main")
 
     q = sub.add_parser("query", help="run a SPARQL query against an endpoint (SPARQLWrapper)",

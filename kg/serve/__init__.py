@@ -10,11 +10,12 @@ import sys
 def main(args: argparse.Namespace) -> int:
     """Serve ``args.data`` on ``args.host:args.port`` until interrupted; a one-line error and 1 if it cannot."""
     from kg.serve.engine import EngineError, open_engine
-    from kg.serve.settings import Settings
+    from kg.serve.settings import Settings, byte_size
 
     try:
         settings = Settings.for_data(args.data, timeout=args.timeout, max_results=args.max_results,
-                                     backend=args.backend)
+                                     backend=args.backend, workers=args.workers,
+                                     cache_size=byte_size(args.cache_size))
     except ValueError as e:
         print(f"kg serve: {e}", file=sys.stderr)
         return 1

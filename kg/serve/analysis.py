@@ -73,3 +73,16 @@ def _scan(text: str) -> Shape:
             elif form is None and word in UPDATE_FORMS:
                 form = "update"
     return Shape(form, service, dataset)
+
+
+def normalise(text: str) -> str:
+    """``text`` with comments dropped and every run of white space outside strings and IRIs made one
+    space: queries that differ only there mean the same (a key for a result cache; never executed)."""
+    out: list[str] = []
+    for m in _TOKEN.finditer(text):
+        if m.lastgroup in ("space", "comment"):
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(m.group())
+    return "".join(out).strip()

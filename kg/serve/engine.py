@@ -3,12 +3,16 @@
 The embedded engine runs every query in one of a few worker *processes*, each holding the store open
 (the build's on-disk store read-only, or RDF files loaded into memory). A worker serialises its answer
 to bytes itself. A query over its time limit has its worker killed — the work really stops — and a fresh
-worker takes its place, while the other workers keep serving. The event loop only ever waits on pipes.
+worker takes its place, while the other workers keep serving. The time limit counts from when a worker
+takes the query; a request waiting for a free worker waits at most ``queue_timeout`` seconds, and when
+``max_queued`` requests already wait a new one is turned away at once (``ServerBusy``: 503 with
+``Retry-After``). The event loop only ever waits on pipes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -64,15 +68,30 @@ class ResultTooLarge(QueryError):
     status = 500
 
 
+class ServerBusy(QueryError):
+    """Every worker is busy and the queue is full (or the wait for a worker ran out): try again later."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class EngineError(QueryError):
     """The engine itself failed: data that cannot be loaded, a worker that died."""
 
 
 @dataclass(frozen=True)
 class EngineResult:
+    """An answer serialised as ``media_type``; ``cache`` is ``"hit"`` or ``"miss"`` when a result cache
+    answered (``None`` without one), ``etag`` the cache's validator for ``body`` when it has one."""
+
     kind: Kind
     media_type: str
     body: bytes
+    cache: str | None = None
+    etag: str | None = None
 
 
 class Engine(Protocol):
@@ -114,11 +133,30 @@ class PlainResults:
 @dataclass(frozen=True)
 class Source:
     """An on-disk store each worker opens read-only, or RDF files each worker loads into memory;
-    ``skipped`` holds one line per file left out because it does not parse."""
+    ``skipped`` holds one line per file left out because it does not parse; ``fingerprint`` identifies
+    the data loaded (the build's checksum list, else the files' names, sizes and times)."""
 
     store: Path | None = None
     files: tuple[Path, ...] = ()
     skipped: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+
+CHECKSUMS = "SHA256SUMS"
+
+
+def fingerprint(data_dir: Path, paths: Sequence[Path]) -> str:
+    """A digest of the build in ``data_dir``: its ``SHA256SUMS`` when there is one, else the name, size
+    and modification time of each of ``paths``."""
+    digest = hashlib.sha256()
+    sums = data_dir / CHECKSUMS
+    if sums.is_file():
+        digest.update(sums.read_bytes())
+    else:
+        for path in paths:
+            st = path.stat()
+            digest.update(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def resolve_source(data_dir: Path) -> Source:
@@ -133,7 +171,8 @@ def resolve_source(data_dir: Path) -> Source:
             open_store(data_dir)  # loads or refreshes the store; workers then open it read-only
         except (OSError, SyntaxError) as e:
             raise EngineError(f"{data_dir}: cannot open the store: {e}") from e
-        return Source(store=data_dir / STORE_NAME)
+        store = data_dir / STORE_NAME
+        return Source(store=store, fingerprint=fingerprint(data_dir, [store / STAMP]))
     files = sorted(p for p in data_dir.iterdir() if p.suffix in RDF_FILES and p.is_file())
     if not files:
         raise EngineError(f"{data_dir}: neither a build ({TRIG_NAME}) nor RDF files (*.trig, *.nq, *.nt, *.ttl)")
@@ -146,7 +185,7 @@ def resolve_source(data_dir: Path) -> Source:
             skipped.append(f"{path.name}: {e}")
     if not good:
         raise EngineError(f"{data_dir}: no RDF file parses ({'; '.join(skipped)})")
-    return Source(files=tuple(good), skipped=tuple(skipped))
+    return Source(files=tuple(good), skipped=tuple(skipped), fingerprint=fingerprint(data_dir, good))
 
 
 def _quads(path: Path) -> list[Quad]:
@@ -289,14 +328,18 @@ class _Worker:
 @dataclass
 class EmbeddedEngine(PlainResults):
     """pyoxigraph in ``workers`` processes; ``timeout`` and ``max_results`` bound each query; relative IRIs
-    in queries resolve against ``base_iri`` (the data's base, so ``<id/country/malta>`` works)."""
+    in queries resolve against ``base_iri`` (the data's base, so ``<id/country/malta>`` works); at most
+    ``max_queued`` requests wait for a worker, each at most ``queue_timeout`` seconds."""
 
     source: Source
     workers: int = 2
     timeout: float = 10.0
     max_results: int = 100_000
     base_iri: str | None = None
+    max_queued: int = 64
+    queue_timeout: float = 30.0
     _idle: asyncio.Queue[_Worker] = field(default_factory=asyncio.Queue, init=False)
+    _waiting: int = field(default=0, init=False)
     _all: set[_Worker] = field(default_factory=set, init=False)
     _tasks: set[asyncio.Task] = field(default_factory=set, init=False)
 
@@ -345,24 +388,36 @@ class EmbeddedEngine(PlainResults):
                            union=not given and not analyse(sparql).names_dataset, max_results=self.max_results,
                            base_iri=self.base_iri)
         limit = self.timeout if timeout is None else timeout
-        worker: _Worker | None = None
+        worker = await self._acquire()
         try:
-            async with asyncio.timeout(limit):
-                worker = await self._idle.get()
+            async with asyncio.timeout(limit):  # counted from when a worker has the query
                 worker.conn.send(request)
                 reply = await worker.receive()
         except TimeoutError:
-            if worker is not None:
-                self._replace(worker)
+            self._replace(worker)
             raise QueryTimeout(f"the query was stopped at the server's time limit of {limit:g} s") from None
         except BaseException:
-            if worker is not None:
-                self._replace(worker)
+            self._replace(worker)
             raise
         self._idle.put_nowait(worker)
         if reply[0] == "error":
             raise _ERRORS[reply[1]](reply[2])
         return EngineResult(kind=reply[1], media_type=reply[2], body=reply[3])
+
+    async def _acquire(self) -> _Worker:
+        """An idle worker, waited for in turn; ``ServerBusy`` when the queue is full or the wait too long."""
+        if self._idle.empty() and self._waiting >= self.max_queued:
+            raise ServerBusy(f"the server is busy: {self._waiting} queries are waiting for a worker; "
+                             "try again shortly", retry_after=max(1, round(self.timeout)))
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self.queue_timeout):
+                return await self._idle.get()
+        except TimeoutError:
+            raise ServerBusy(f"the server is busy: no query worker became free within {self.queue_timeout:g} s; "
+                             "try again shortly", retry_after=max(1, round(self.timeout))) from None
+        finally:
+            self._waiting -= 1
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -372,7 +427,8 @@ class EmbeddedEngine(PlainResults):
 
 
 async def open_engine(settings: Any) -> Engine:
-    """The engine ``settings`` ask for: the embedded one over ``settings.data_dir``, started."""
+    """The engine ``settings`` ask for: the embedded one over ``settings.data_dir``, started, behind a result
+    cache unless ``settings.cache_size`` is 0 (a remote backend's data may change: it is not cached)."""
     if settings.backend:
         from kg.serve.remote_engine import RemoteEngine
 
@@ -380,5 +436,10 @@ async def open_engine(settings: Any) -> Engine:
     source = await asyncio.to_thread(resolve_source, settings.data_dir)
     for line in source.skipped:
         log.warning("kg serve: skipped %s", line)
-    return await EmbeddedEngine(source, workers=settings.workers, timeout=settings.timeout,
-                                max_results=settings.max_results, base_iri=settings.base).start()
+    engine = await EmbeddedEngine(source, workers=settings.workers, timeout=settings.timeout,
+                                  max_results=settings.max_results, base_iri=settings.base).start()
+    if settings.cache_size <= 0:
+        return engine
+    from kg.serve.cache import CachedEngine
+
+    return CachedEngine(engine, source.fingerprint, settings.cache_size)

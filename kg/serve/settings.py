@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.iris import DEFAULT_BASE
 
 BUILD_INFO = "build.json"
+DEFAULT_WORKERS = 2
+DEFAULT_CACHE_SIZE = 128 * 2**20
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
+
+
+def byte_size(text: str) -> int:
+    """``"128M"``, ``"64k"``, ``"1G"`` or a plain number of bytes; ``ValueError`` otherwise."""
+    m = re.fullmatch(r"\s*(\d+)\s*([kmg]?)i?b?\s*", text, re.IGNORECASE)
+    if not m:
+        raise ValueError(f"not a size: {text!r} (use bytes, or a number with K, M or G)")
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
 
 
 @dataclass(frozen=True)
@@ -16,7 +28,9 @@ class Settings:
     """Server settings. ``data_dir`` is a build's output folder, or any folder of RDF files.
 
     ``timeout`` (seconds) and ``max_results`` (solutions or triples) bound every query; ``workers`` is
-    the number of query processes; ``backend`` is the URL of an external SPARQL endpoint, if any.
+    the number of query processes; ``backend`` is the URL of an external SPARQL endpoint, if any;
+    ``cache_size`` bounds the result cache in bytes (0: no cache); answers say clients may keep them
+    ``cache_max_age`` seconds.
     """
 
     data_dir: Path
@@ -24,7 +38,9 @@ class Settings:
     timeout: float = 10.0
     max_results: int = 100_000
     backend: str | None = None
-    workers: int = 2
+    workers: int = DEFAULT_WORKERS
+    cache_size: int = DEFAULT_CACHE_SIZE
+    cache_max_age: int = 300
 
     @classmethod
     def for_data(cls, data_dir: Path, **options: object) -> "Settings":

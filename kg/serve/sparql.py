@@ -3,6 +3,9 @@
 GET ``?query=``, POST form-encoded or ``application/sparql-query``; ``default-graph-uri`` and
 ``named-graph-uri``; results chosen by Accept or ``format``. Updates and SERVICE are refused before the
 engine sees them. A GET without a query returns the Service Description (a browser is sent to ``/query``).
+Answers carry an ``ETag`` (a conditional GET with ``If-None-Match`` gets 304), ``Cache-Control`` and
+``X-Cache`` (``hit``/``miss`` from the result cache, ``off`` without one); a 503 for a full queue has
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from kg.serve.analysis import analyse
-from kg.serve.engine import QueryError
+from kg.serve.cache import etag_of
+from kg.serve.engine import QueryError, ServerBusy
 from kg.serve.negotiation import ALIASES, FORMATS, GRAPHS, RESULTS, choose, prefers_html
 
 router = APIRouter()
@@ -54,6 +58,10 @@ async def sparql_endpoint(request: Request) -> Response:
         return await _answer(request, queries[0], params)
     except ProtocolError as e:
         return error(e.status, str(e))
+    except ServerBusy as e:
+        response = error(e.status, str(e))
+        response.headers["Retry-After"] = str(e.retry_after)
+        return response
     except QueryError as e:
         return error(e.status, str(e))
 
@@ -119,7 +127,20 @@ async def _answer(request: Request, query: str, params: dict[str, list[str]]) ->
     result = await request.app.state.engine.query(query, accept=media,
                                                   default_graph_uris=graphs["default-graph-uri"],
                                                   named_graph_uris=graphs["named-graph-uri"])
-    return Response(result.body, media_type=result.media_type, headers=VARY)
+    etag = result.etag or etag_of(result.body)
+    headers = {**VARY, "ETag": etag, "X-Cache": result.cache or "off",
+               "Cache-Control": f"public, max-age={request.app.state.settings.cache_max_age}"}
+    if request.method == "GET" and _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(result.body, media_type=result.media_type, headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (weak comparison, as RFC 9110 asks) or is ``*``."""
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 def _media_type(accept: str | None, formats: list[str], offers: tuple[str, ...], form: str) -> str:
