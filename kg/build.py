@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -34,12 +34,13 @@ from kg.atomic import replace_dir
 from kg.gazetteer import Gazetteer
 from kg.ingest import MAX_BYTES, IngestError, expand, read_page
 from kg.iris import OSCE, SCHEMA, Minter
-from kg.map import Mapper, Triple, ntriples
+from kg.map import Mapper, Triple, line, ntriples
 from kg.paths import ONTOLOGY_DIR, SHAPES_DIR
 from kg.publish import (DatasetInfo, canonical, to_oxigraph, turtle, void_graph, write_atomic, write_checksums,
                         write_graph_dumps)
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph
+from kg.shaclfast import FastValidator, UnsupportedShapes
 from kg.store import STORE_NAME, is_current, update_store, write_store
 from kg.validate import Violation, default_shapes, validate
 
@@ -64,6 +65,9 @@ class PageResult:
     report_nt: str = ""               # ... or its SHACL results (rejected by validation)
 
 
+VALIDATORS = ("fast", "pyshacl")
+
+
 @dataclass
 class Context:
     """Per-build state the workers share (set before forking)."""
@@ -72,9 +76,11 @@ class Context:
     mapper: Mapper
     gazetteer: Any
     shapes: Graph
-    typing: dict[Any, list[Triple]]   # see _typing
+    typing: dict[str | None, str]     # see _typing
     cache: dict[str, dict[str, Any]]  # sha256 → record from the previous build
     extract: Any
+    reference_lines: frozenset[str] = frozenset()  # what the reference graph already says: not repeated
+    fast: FastValidator | None = None  # the screening validator; None: pySHACL validates every chunk
 
 
 _CTX: Context | None = None
@@ -93,21 +99,18 @@ def _one_line(e: BaseException) -> str:
     return text if isinstance(e, (ExtractionError, IngestError)) else f"{type(e).__name__}: {text}"
 
 
-def _graph(ctx: Context, triples: Iterable[Triple]) -> Graph:
-    """The graph one validation runs on: the releases' triples, the reference types of the IRIs they
+def _data(ctx: Context, triples: list[Triple]) -> str:
+    """The N-Triples one validation runs on: the releases' triples, the reference types of the IRIs they
     point to (so ``sh:class`` can check them, while reference nodes are not validated as release data)
     and the ontology's subclass axioms."""
-    g = Graph()
-    objects = set()
-    for t in triples:
-        g.add(t)
-        objects.add(t[2])
-    for o in objects:
-        for t in ctx.typing.get(o, ()):
-            g.add(t)
-    for t in ctx.typing.get(None, ()):
-        g.add(t)
-    return g
+    typing = ctx.typing
+    objects = {t[2] for t in triples}
+    return "".join((ntriples(triples), *(typing[o] for o in objects if o in typing), typing.get(None, "")))
+
+
+def _graph(ctx: Context, triples: list[Triple]) -> Graph:
+    """``_data`` as an rdflib graph, for pySHACL."""
+    return Graph().parse(data=_data(ctx, triples), format="nt")
 
 
 def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
@@ -117,6 +120,7 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
     timing: Counter[str] = Counter()
     results: list[PageResult] = []
     mapped: list[tuple[PageResult, list[Triple]]] = []
+    known = ctx.reference_lines
     for path in paths:
         res = PageResult(_relpath(path, ctx.root))
         t0 = time.perf_counter()
@@ -143,7 +147,8 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
         timing["extract"] += t2 - t1
         try:
             triples = ctx.mapper.triples(rec)
-            res.record, res.nt = rec.to_json(), _oxigraph_nt(triples)
+            res.record = rec.to_json()
+            res.nt = "".join(text for text in map(line, triples) if text not in known)
             mapped.append((res, triples))
         except Exception as e:
             res.stage, res.reason = "map", _one_line(e)
@@ -155,22 +160,28 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
     return results, timing
 
 
-def _oxigraph_nt(triples: list[Triple]) -> str:
-    """The triples as pyoxigraph writes N-Triples, so the same triple is the same line in every graph."""
-    return ox.serialize(ox.parse(ntriples(triples), format=ox.RdfFormat.N_TRIPLES),
-                        format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+def _failing(ctx: Context, triples: list[Triple]) -> set[str] | None:
+    """The focus nodes (N-Triples terms) the chunk's validation flags, or None when the chunk conforms.
+    The fast validator screens when there is one (pySHACL when it cannot read the data)."""
+    if ctx.fast is not None:
+        try:
+            return ctx.fast.focus_nodes(_data(ctx, triples)) or None
+        except ValueError:
+            pass
+    batch = validate(_graph(ctx, triples), ctx.shapes)
+    return None if batch.conforms else {f"<{v.focus}>" for v in batch.violations}
 
 
 def _validate_chunk(ctx: Context, mapped: list[tuple[PageResult, list[Triple]]]) -> None:
-    """Validate the chunk as one graph. If it fails, re-validate alone only the releases that emitted a
-    triple about a failing focus node, so each violating release is named (and the others kept) exactly."""
+    """Validate the chunk as one graph. If it fails, validate alone with pySHACL only the releases that
+    emitted a triple about a failing focus node, so each violating release is named (and the others kept)
+    exactly, with pySHACL's results."""
     if not mapped:
         return
-    batch = validate(_graph(ctx, (t for _, ts in mapped for t in ts)), ctx.shapes)
-    if batch.conforms:
+    failing = _failing(ctx, [t for _, ts in mapped for t in ts])
+    if failing is None:
         return
-    failing = {v.focus for v in batch.violations}
-    suspects = [(res, ts) for res, ts in mapped if any(str(t[0]) in failing for t in ts)]
+    suspects = [(res, ts) for res, ts in mapped if any(t[0] in failing for t in ts)]
     for res, triples in suspects or mapped:
         outcome = validate(_graph(ctx, triples), ctx.shapes)
         if not outcome.conforms:
@@ -194,15 +205,37 @@ def _short(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1].removesuffix("ConstraintComponent")
 
 
-def _typing(reference: Graph, ontology: Graph) -> dict[Any, list[Triple]]:
-    """rdf:type triples of the reference entities by IRI; the ontology's subclass axioms under None."""
-    out: dict[Any, list[Triple]] = {}
-    for s, o in reference.subject_objects(RDF.type):
-        if isinstance(s, URIRef):
-            out.setdefault(s, []).append((s, RDF.type, o))
-    out[None] = [(s, RDFS.subClassOf, o) for s, o in ontology.subject_objects(RDFS.subClassOf)
-                 if isinstance(s, URIRef) and isinstance(o, URIRef)]
+def _typing(reference: Graph, ontology: Graph) -> dict[str | None, str]:
+    """N-Triples lines of the reference entities' rdf:type triples by IRI term (``<iri>``); the ontology's
+    subclass axioms under None."""
+    out: dict[str | None, str] = {}
+    for s, o in sorted(reference.subject_objects(RDF.type)):
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            out[f"<{s}>"] = out.get(f"<{s}>", "") + f"<{s}> <{RDF.type}> <{o}> .\n"
+    out[None] = "".join(f"<{s}> <{RDFS.subClassOf}> <{o}> .\n"
+                        for s, o in sorted(ontology.subject_objects(RDFS.subClassOf))
+                        if isinstance(s, URIRef) and isinstance(o, URIRef))
     return out
+
+
+def _reference_lines(reference: Graph) -> frozenset[str]:
+    """The reference graph's N-Triples lines without blank nodes, as pyoxigraph writes them."""
+    nt = ox.serialize(to_oxigraph(reference), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return frozenset(text for text in nt.splitlines(keepends=True) if "_:" not in text)
+
+
+def _fast(shapes: Graph, validator: str) -> FastValidator | None:
+    """The screening validator for ``--validator fast``; None (pySHACL throughout, with a note on stderr)
+    for ``pyshacl`` or shapes the fast validator does not support."""
+    if validator not in VALIDATORS:
+        raise ValueError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
+    if validator == "pyshacl":
+        return None
+    try:
+        return FastValidator.of(shapes)
+    except UnsupportedShapes as e:
+        print(f"kg build: {e}; validating with pySHACL", file=sys.stderr)
+        return None
 
 
 def _labels(entities: Any) -> dict[str, str]:
@@ -403,20 +436,24 @@ class Summary:
 
 
 def context(minter: Minter, ontology: Graph, reference: Graph, root: Path,
-            cache: dict[str, dict[str, Any]]) -> Context:
-    """The state the workers need: gazetteer, mapper, release shapes, reference typing, reusable records."""
+            cache: dict[str, dict[str, Any]], validator: str = "fast") -> Context:
+    """The state the workers need: gazetteer, mapper, release shapes and their validator, reference typing
+    and lines, reusable records."""
     gazetteer = Gazetteer.load(minter)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     mapper = Mapper(
         minter, gazetteer, topics=_labels(gazetteer.topics()), content_types=_labels(gazetteer.content_types()),
         article_classes={str(s): str(o) for g in (ontology, reference) for s, o in g.subject_objects(OSCE.articleClass)},
         publisher=_iri(gazetteer.lookup(PUBLISHER)), version=__version__,
-        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else None)
-    return Context(root, mapper, gazetteer, Graph().parse(RELEASE_SHAPES, format="turtle"),
-                   _typing(reference, ontology), cache, import_module("kg.extract").extract)
+        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00") if epoch
+        else None)
+    shapes = Graph().parse(RELEASE_SHAPES, format="turtle")
+    return Context(root, mapper, gazetteer, shapes, _typing(reference, ontology), cache,
+                   import_module("kg.extract").extract, _reference_lines(reference), _fast(shapes, validator))
 
 
-def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False) -> Summary:
+def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False,
+          validator: str = "fast") -> Summary:
     """Build ``seeds`` into ``out`` (replaced atomically) and return what happened.
 
     A page whose bytes and path the previous build's cache holds under the same fingerprint is taken
@@ -435,7 +472,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     done: list[PageResult] = []
     if todo:
         records = {e["sha256"]: e["record"] for e in cache.pages.values() if e["record"]}
-        ctx = context(minter, ontology_graph(), reference_graph(minter), root, records)
+        ctx = context(minter, ontology_graph(), reference_graph(minter), root, records, validator)
         done, stage_times = _run(ctx, [paths[i] for i in todo], jobs or os.cpu_count() or 1, progress)
     times.update({f"{k} (cpu)": stage_times[k] for k in STAGES})
     fresh = dict(zip(todo, done))
@@ -495,6 +532,6 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
 def main(args: Any) -> int:
     """CLI entry (``kg build``): exit 1 when a page was rejected, unless ``--keep-going``."""
     progress = sys.stderr.isatty() and not args.quiet
-    summary = build(Path(args.seeds), Path(args.out), args.base, args.jobs, progress)
+    summary = build(Path(args.seeds), Path(args.out), args.base, args.jobs, progress, args.validator)
     print(summary.text(), file=sys.stderr)
     return 1 if summary.rejected and not args.keep_going else 0

@@ -81,9 +81,9 @@ def test_seed_releases_carry_the_documented_facts(seeds_build: Path):
     store = open_store(seeds_build)
     rows = list(store.query("""
         PREFIX schema: <https://schema.org/>
-        SELECT ?date ?place ?src WHERE { GRAPH ?g {
+        SELECT ?date ?place ?src WHERE {
           ?r a schema:NewsArticle ; schema:datePublished ?date ; schema:sourceOrganization ?src ;
-             schema:locationCreated/schema:name ?place } } ORDER BY ?date ?src"""))
+             schema:locationCreated/schema:name ?place } ORDER BY ?date ?src""", use_default_graph_as_union=True))
     got = {(r["date"].value, r["place"].value) for r in rows}
     assert got == {("2008-09-10", "Kabul"), ("2024-06-26", "Dushanbe")}
     sources = {r["src"].value for r in rows if r["date"].value == "2024-06-26"}

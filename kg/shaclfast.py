@@ -1,0 +1,70 @@
+"""Fast SHACL Core screening with shacl-rust (a Rust engine); pySHACL stays the authority for reports.
+
+``kg build`` screens each chunk of releases with ``FastValidator.focus_nodes`` and validates with pySHACL
+(``kg.validate``) only the releases it flags, so the published ``validation.ttl`` is pySHACL's. The fast
+engine is trusted only for the shapes-graph terms in ``SUPPORTED``: each has a differential test against
+pySHACL (``tests/test_validate_fast.py``). Shapes that use anything else raise ``UnsupportedShapes`` when
+the validator is made, and the build then validates everything with pySHACL.
+
+One known difference: for a value of the wrong datatype, the engines disagree on whether it also fails
+``sh:min/maxInclusive/Exclusive`` (pySHACL reports it for dates, shacl-rust for integers). So a range is
+supported only beside an ``sh:datatype`` in the same shape: that value then fails the datatype in both, and
+the same focus nodes are flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import shacl_rust
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
+
+RANGES = frozenset(SH[name] for name in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"))
+# Shapes-graph predicates (sh:...) whose meaning shacl-rust was checked to share with pySHACL.
+SUPPORTED = frozenset(SH[name] for name in (
+    "targetClass", "targetNode", "targetObjectsOf", "targetSubjectsOf", "path",
+    "minCount", "maxCount", "datatype", "class", "nodeKind", "minLength", "maxLength",
+    "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "in", "pattern", "hasValue",
+    "message", "name", "description",
+))
+
+
+class UnsupportedShapes(ValueError):
+    """The shapes use a SHACL feature the fast validator is not checked against pySHACL for."""
+
+
+def check_supported(shapes: Graph) -> None:
+    """Raise ``UnsupportedShapes`` naming the first shapes-graph term outside ``SUPPORTED``, a path that is
+    not a single predicate, or a range without a datatype beside it."""
+    for p in sorted({p for p in shapes.predicates() if isinstance(p, URIRef) and p.startswith(str(SH))}):
+        if p not in SUPPORTED:
+            raise UnsupportedShapes(f"fast validator does not support sh:{p.removeprefix(str(SH))}")
+    for path in shapes.objects(None, SH.path):
+        if not isinstance(path, URIRef):
+            raise UnsupportedShapes("fast validator supports only predicate paths (sh:path <iri>)")
+    for shape, p in shapes.subject_predicates():
+        if p in RANGES and shapes.value(shape, SH.datatype) is None:
+            raise UnsupportedShapes(f"fast validator supports sh:{p.removeprefix(str(SH))} only beside sh:datatype "
+                                    f"(shape {shape})")
+
+
+@dataclass(frozen=True)
+class FastValidator:
+    """shacl-rust over one shapes graph (serialised once as Turtle)."""
+
+    shapes_ttl: str
+
+    @classmethod
+    def of(cls, shapes: Graph) -> FastValidator:
+        check_supported(shapes)
+        return cls(shapes.serialize(format="turtle"))
+
+    def report(self, nt: str) -> list[dict]:
+        """shacl-rust's results for N-Triples data: dicts with ``focusNode``, ``resultPath``,
+        ``sourceConstraintComponent``, ``value`` as N-Triples terms. Raises ValueError on data it cannot read."""
+        return shacl_rust.validate(nt, self.shapes_ttl, data_format="nt", experimental_index=True)["results"]
+
+    def focus_nodes(self, nt: str) -> set[str]:
+        """The focus nodes (N-Triples terms) with at least one result."""
+        return {r["focusNode"] for r in self.report(nt)}
