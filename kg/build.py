@@ -3,9 +3,10 @@
 A page the previous build's cache (``kg.buildcache``) holds under the same fingerprint is taken from it.
 The others are processed in chunks of ``CHUNK`` by worker processes (``--jobs``): each chunk is
 extracted, mapped, and validated as one graph; only a chunk that fails is re-validated release by
-release, so each violating release is named and left out on its own. The parent merges the accepted
-releases' N-Triples with the reference and ontology graphs, writes every file into a temporary folder
-beside the output, and swaps it into place (``kg.atomic.replace_dir``).
+release, so each violating release is named and left out on its own; each accepted release is then
+rendered as its own segment of every dump (``kg.publish``) in the worker. The parent gathers the
+segments (copying unchanged ones from the previous build's dumps), feeds the store loader, writes every
+file into a temporary folder beside the output, and swaps it into place (``kg.atomic.replace_dir``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field, fields, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -34,14 +36,14 @@ from kg.atomic import replace_dir
 from kg.gazetteer import Gazetteer
 from kg.ingest import MAX_BYTES, IngestError, expand, read_page
 from kg.iris import OSCE, SCHEMA, Minter
-from kg.map import Mapper, Triple, line, ntriples
+from kg.map import Mapper, Triple, ntriples
 from kg.paths import ONTOLOGY_DIR, SHAPES_DIR
-from kg.publish import (DatasetInfo, canonical, to_oxigraph, turtle, void_graph, write_atomic, write_checksums,
-                        write_graph_dumps)
+from kg.buildcache import Entry
+from kg.publish import (DatasetInfo, Layout, Piece, PublishError, Segment, Spill, Stats, canonical, object_digests, render,
+                        render_final, sign, to_oxigraph, turtle, void_graph, write_atomic, write_checksums, write_dumps)
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph
-from kg.shaclfast import FastValidator, UnsupportedShapes
-from kg.store import STORE_NAME, is_current, update_store, write_store
+from kg.store import STORE_NAME, Loader, is_current, update_store
 from kg.validate import Violation, default_shapes, validate
 
 CHUNK = 100
@@ -65,9 +67,6 @@ class PageResult:
     report_nt: str = ""               # ... or its SHACL results (rejected by validation)
 
 
-VALIDATORS = ("fast", "pyshacl")
-
-
 @dataclass
 class Context:
     """Per-build state the workers share (set before forking)."""
@@ -76,11 +75,9 @@ class Context:
     mapper: Mapper
     gazetteer: Any
     shapes: Graph
-    typing: dict[str | None, str]     # see _typing
+    typing: dict[Any, list[Triple]]   # see _typing
     cache: dict[str, dict[str, Any]]  # sha256 → record from the previous build
     extract: Any
-    reference_lines: frozenset[str] = frozenset()  # what the reference graph already says: not repeated
-    fast: FastValidator | None = None  # the screening validator; None: pySHACL validates every chunk
 
 
 _CTX: Context | None = None
@@ -99,18 +96,21 @@ def _one_line(e: BaseException) -> str:
     return text if isinstance(e, (ExtractionError, IngestError)) else f"{type(e).__name__}: {text}"
 
 
-def _data(ctx: Context, triples: list[Triple]) -> str:
-    """The N-Triples one validation runs on: the releases' triples, the reference types of the IRIs they
+def _graph(ctx: Context, triples: Iterable[Triple]) -> Graph:
+    """The graph one validation runs on: the releases' triples, the reference types of the IRIs they
     point to (so ``sh:class`` can check them, while reference nodes are not validated as release data)
     and the ontology's subclass axioms."""
-    typing = ctx.typing
-    objects = {t[2] for t in triples}
-    return "".join((ntriples(triples), *(typing[o] for o in objects if o in typing), typing.get(None, "")))
-
-
-def _graph(ctx: Context, triples: list[Triple]) -> Graph:
-    """``_data`` as an rdflib graph, for pySHACL."""
-    return Graph().parse(data=_data(ctx, triples), format="nt")
+    g = Graph()
+    objects = set()
+    for t in triples:
+        g.add(t)
+        objects.add(t[2])
+    for o in objects:
+        for t in ctx.typing.get(o, ()):
+            g.add(t)
+    for t in ctx.typing.get(None, ()):
+        g.add(t)
+    return g
 
 
 def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
@@ -120,7 +120,6 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
     timing: Counter[str] = Counter()
     results: list[PageResult] = []
     mapped: list[tuple[PageResult, list[Triple]]] = []
-    known = ctx.reference_lines
     for path in paths:
         res = PageResult(_relpath(path, ctx.root))
         t0 = time.perf_counter()
@@ -147,8 +146,7 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
         timing["extract"] += t2 - t1
         try:
             triples = ctx.mapper.triples(rec)
-            res.record = rec.to_json()
-            res.nt = "".join(text for text in map(line, triples) if text not in known)
+            res.record, res.nt = rec.to_json(), _oxigraph_nt(triples)
             mapped.append((res, triples))
         except Exception as e:
             res.stage, res.reason = "map", _one_line(e)
@@ -160,28 +158,22 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
     return results, timing
 
 
-def _failing(ctx: Context, triples: list[Triple]) -> set[str] | None:
-    """The focus nodes (N-Triples terms) the chunk's validation flags, or None when the chunk conforms.
-    The fast validator screens when there is one (pySHACL when it cannot read the data)."""
-    if ctx.fast is not None:
-        try:
-            return ctx.fast.focus_nodes(_data(ctx, triples)) or None
-        except ValueError:
-            pass
-    batch = validate(_graph(ctx, triples), ctx.shapes)
-    return None if batch.conforms else {f"<{v.focus}>" for v in batch.violations}
+def _oxigraph_nt(triples: list[Triple]) -> str:
+    """The triples as pyoxigraph writes N-Triples, so the same triple is the same line in every graph."""
+    return ox.serialize(ox.parse(ntriples(triples), format=ox.RdfFormat.N_TRIPLES),
+                        format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
 
 
 def _validate_chunk(ctx: Context, mapped: list[tuple[PageResult, list[Triple]]]) -> None:
-    """Validate the chunk as one graph. If it fails, validate alone with pySHACL only the releases that
-    emitted a triple about a failing focus node, so each violating release is named (and the others kept)
-    exactly, with pySHACL's results."""
+    """Validate the chunk as one graph. If it fails, re-validate alone only the releases that emitted a
+    triple about a failing focus node, so each violating release is named (and the others kept) exactly."""
     if not mapped:
         return
-    failing = _failing(ctx, [t for _, ts in mapped for t in ts])
-    if failing is None:
+    batch = validate(_graph(ctx, (t for _, ts in mapped for t in ts)), ctx.shapes)
+    if batch.conforms:
         return
-    suspects = [(res, ts) for res, ts in mapped if any(t[0] in failing for t in ts)]
+    failing = {v.focus for v in batch.violations}
+    suspects = [(res, ts) for res, ts in mapped if any(str(t[0]) in failing for t in ts)]
     for res, triples in suspects or mapped:
         outcome = validate(_graph(ctx, triples), ctx.shapes)
         if not outcome.conforms:
@@ -205,37 +197,15 @@ def _short(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1].removesuffix("ConstraintComponent")
 
 
-def _typing(reference: Graph, ontology: Graph) -> dict[str | None, str]:
-    """N-Triples lines of the reference entities' rdf:type triples by IRI term (``<iri>``); the ontology's
-    subclass axioms under None."""
-    out: dict[str | None, str] = {}
-    for s, o in sorted(reference.subject_objects(RDF.type)):
-        if isinstance(s, URIRef) and isinstance(o, URIRef):
-            out[f"<{s}>"] = out.get(f"<{s}>", "") + f"<{s}> <{RDF.type}> <{o}> .\n"
-    out[None] = "".join(f"<{s}> <{RDFS.subClassOf}> <{o}> .\n"
-                        for s, o in sorted(ontology.subject_objects(RDFS.subClassOf))
-                        if isinstance(s, URIRef) and isinstance(o, URIRef))
+def _typing(reference: Graph, ontology: Graph) -> dict[Any, list[Triple]]:
+    """rdf:type triples of the reference entities by IRI; the ontology's subclass axioms under None."""
+    out: dict[Any, list[Triple]] = {}
+    for s, o in reference.subject_objects(RDF.type):
+        if isinstance(s, URIRef):
+            out.setdefault(s, []).append((s, RDF.type, o))
+    out[None] = [(s, RDFS.subClassOf, o) for s, o in ontology.subject_objects(RDFS.subClassOf)
+                 if isinstance(s, URIRef) and isinstance(o, URIRef)]
     return out
-
-
-def _reference_lines(reference: Graph) -> frozenset[str]:
-    """The reference graph's N-Triples lines without blank nodes, as pyoxigraph writes them."""
-    nt = ox.serialize(to_oxigraph(reference), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    return frozenset(text for text in nt.splitlines(keepends=True) if "_:" not in text)
-
-
-def _fast(shapes: Graph, validator: str) -> FastValidator | None:
-    """The screening validator for ``--validator fast``; None (pySHACL throughout, with a note on stderr)
-    for ``pyshacl`` or shapes the fast validator does not support."""
-    if validator not in VALIDATORS:
-        raise ValueError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
-    if validator == "pyshacl":
-        return None
-    try:
-        return FastValidator.of(shapes)
-    except UnsupportedShapes as e:
-        print(f"kg build: {e}; validating with pySHACL", file=sys.stderr)
-        return None
 
 
 def _labels(entities: Any) -> dict[str, str]:
@@ -252,12 +222,12 @@ def _iri(entity: Any) -> str | None:
     return None if entity is None else str(entity.iri)
 
 
-def source_date(records: list[dict[str, Any]]) -> str:
+def source_date(dates: Iterable[str]) -> str:
     """The build's date: SOURCE_DATE_EPOCH when set, else the latest release date (never the wall clock)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return datetime.fromtimestamp(int(epoch), timezone.utc).date().isoformat()
-    return max((r["date"] for r in records), default="1990-01-01")
+    return max(dates, default="1990-01-01")
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
@@ -265,50 +235,69 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[i:i + size]
 
 
-def _run(ctx: Context, paths: list[str], jobs: int, progress: bool) -> tuple[list[PageResult], Counter[str]]:
+def _record_json(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _published(r: PageResult, minter: Minter) -> tuple[Entry, Piece | None]:
+    """A worker's page result as the cache keeps it and, for a release that passed validation, its
+    rendered segment (or a rejection at stage ``publish`` when it cannot be one)."""
+    rec = r.record
+    entry = Entry(r.path, r.sha256, r.stage, r.reason, r.violations, r.report_nt,
+                  _record_json(rec) if rec is not None and r.stage != "extract" else b"null",
+                  rec["id"] if rec else None, rec["date"] if rec else None)
+    if r.stage is not None or rec is None:
+        return entry, None
+    iri = str(minter.id("release", rec["id"]))
+    try:
+        piece = render(iri, r.nt, minter.base)
+    except PublishError as e:
+        entry.stage, entry.reason = "publish", str(e)
+        return entry, None
+    entry.iri, entry.stats, entry.shared = iri, piece.stats, piece.shared
+    return entry, piece
+
+
+def _work_published(paths: list[str]) -> tuple[list[tuple[Entry, Piece | None]], Counter[str]]:
+    """``_work`` on one chunk, then each accepted release rendered as its segment (runs in a worker)."""
+    ctx = _CTX
+    assert ctx is not None
+    results, timing = _work(paths)
+    t = time.perf_counter()
+    done = [_published(r, ctx.mapper.minter) for r in results]
+    timing["render"] += time.perf_counter() - t
+    return done, timing
+
+
+def _run(ctx: Context, paths: list[str], jobs: int, progress: bool,
+         timing: Counter[str]) -> Iterator[tuple[Entry, Piece | None]]:
+    """Each page's entry and segment, in the order of ``paths``, as the workers finish them."""
     global _CTX
     _CTX = ctx
     chunks = list(_chunks(paths, CHUNK))
-    timing: Counter[str] = Counter()
-    results: list[PageResult] = []
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(paths), unit="page", file=sys.stderr, desc="build")
+    pool = None
     try:
         if jobs <= 1 or len(chunks) <= 1:
-            done = map(_work, chunks)
-            pool = None
+            done = map(_work_published, chunks)
         else:
             pool = mp.get_context("fork").Pool(min(jobs, len(chunks)))
-            done = pool.imap(_work, chunks)
-        try:
-            for chunk_results, chunk_timing in done:
-                results += chunk_results
-                timing += chunk_timing
-                if bar is not None:
-                    bar.update(len(chunk_results))
-        finally:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
+            done = pool.imap(_work_published, chunks)
+        for chunk, chunk_timing in done:
+            timing += chunk_timing
+            if bar is not None:
+                bar.update(len(chunk))
+            yield from chunk
     finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
         if bar is not None:
             bar.close()
         _CTX = None
-    return results, timing
-
-
-def _dedupe(results: list[PageResult]) -> None:
-    """A release id published by an earlier page rejects the later page."""
-    seen: dict[str, str] = {}
-    for r in results:
-        if r.stage is None and r.record is not None:
-            rid = r.record["id"]
-            if rid in seen:
-                r.stage, r.reason, r.nt = "duplicate", f"release id {rid} already published from {seen[rid]}", ""
-            else:
-                seen[rid] = r.path
 
 
 def _shared(minter: Minter) -> dict[str, Any]:
@@ -326,57 +315,51 @@ def _shared(minter: Minter) -> dict[str, Any]:
             "report_nt": check.report.serialize(format="nt")}
 
 
-def _lookup(cache: buildcache.Cache, paths: list[str], root: Path) -> tuple[dict[int, PageResult], list[int]]:
-    """Pages whose result the cache holds (by index), and the indexes of the others."""
-    found: dict[int, PageResult] = {}
-    todo: list[int] = []
-    for i, path in enumerate(paths):
+def _keys(paths: list[str], root: Path) -> list[str | None]:
+    """Each page's cache key (sha256 of its bytes and its relative path); None when it cannot be read."""
+    def one(path: str) -> str | None:
         try:
             with open(path, "rb") as f:
-                sha = hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest()
+                return buildcache.key(hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest(), _relpath(path, root))
         except OSError:
-            todo.append(i)
-            continue
-        entry = cache.pages.get(buildcache.key(sha, _relpath(path, root)))
-        if entry is None:
-            todo.append(i)
-        else:
-            found[i] = PageResult(**entry, reused=True)
-    return found, todo
+            return None
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(one, paths, chunksize=256))
 
 
-def _entry(r: PageResult) -> dict[str, Any]:
-    """What the cache keeps of a page's result (shallow: the values are only read)."""
-    return {f.name: getattr(r, f.name) for f in fields(r) if f.name != "reused"}
+def _reusable(entry: Entry | None, key: str, layout: Layout | None) -> bool:
+    """Whether a cached entry stands for its page: a rejection, or a release whose segment the previous
+    dumps hold or whose lines the cache kept."""
+    return entry is not None and (entry.iri is None or bool(entry.nt) or (layout is not None and key in layout.segments))
 
 
-def _store(out: Path, tmp: Path, cache: buildcache.Cache, releases: bytes, graph: str) -> str | None:
-    """Write the new store: from the previous one plus the changed release triples when the previous
-    build had the same fingerprint and few lines changed (then says so), else by bulk-loading the TriG."""
-    previous = out / STORE_NAME
-    if cache.shared is not None and cache.published and is_current(out):
-        old, new = cache.release_lines(), set(releases.splitlines(keepends=True))
-        removed, added = old - new, new - old
-        if len(removed) + len(added) <= len(new) // 10:
-            tag = f" <{graph}> .\n".encode()
-
-            def quads(lines: set[bytes]) -> list[ox.Quad]:
-                return list(ox.parse(b"".join(sorted(lines)).replace(b" .\n", tag), format=ox.RdfFormat.N_QUADS))
-
-            update_store(previous, tmp / STORE_NAME, quads(removed), quads(added))
-            return f"store updated from the previous build's: {len(removed)} triples removed, {len(added)} added"
-    write_store(tmp / "osce-kg.trig", tmp / STORE_NAME)
-    return None
+def _in_order(found: dict[int, Entry], fresh: Iterator[tuple[Entry, Piece | None]],
+              n: int) -> Iterator[tuple[Entry, Piece | None]]:
+    """The cached and the fresh entries merged in page order (the fresh ones come in page order)."""
+    for i in range(n):
+        yield (found[i], None) if i in found else next(fresh)
+    if next(fresh, None) is not None:  # also lets ``_run`` finish: its workers hold the loader's pipe
+        raise RuntimeError("more page results than pages")
 
 
-def _report(results: list[PageResult], reference_report: Graph, base: str) -> Graph:
+def _nquads(nt: bytes, graph: str) -> bytes:
+    """N-Triples lines (pyoxigraph's form: a line ends with `` .``) as N-Quads in ``graph``."""
+    return nt.replace(b" .\n", b" <%s> .\n" % graph.encode())
+
+
+def _quads(nt: bytes, graph: str) -> list[ox.Quad]:
+    return list(ox.parse(_nquads(nt, graph), format=ox.RdfFormat.N_QUADS))
+
+
+def _report(entries: list[Entry], reference_report: Graph, base: str) -> Graph:
     """One SHACL report over everything validated: the reference graph and every rejected release."""
     g = Graph()
     node = URIRef(f"{base}validation")
     g.add((node, RDF.type, SH.ValidationReport))
-    for r in results:
-        if r.report_nt:
-            g.parse(data=r.report_nt, format="nt")
+    for e in entries:
+        if e.report_nt:
+            g.parse(data=e.report_nt, format="nt")
     g += reference_report
     for rep in list(g.subjects(RDF.type, SH.ValidationReport)):
         if rep != node:
@@ -387,15 +370,18 @@ def _report(results: list[PageResult], reference_report: Graph, base: str) -> Gr
     return g
 
 
-def _build_json(base: str, results: list[PageResult], counts: dict[str, int], date: str) -> bytes:
-    pages = {r.sha256: {"path": r.path, "release": r.record if r.stage != "extract" else None}
-             for r in sorted(results, key=lambda r: r.path) if r.sha256}
-    rejected = [{"path": r.path, "sha256": r.sha256, "stage": r.stage, "reason": r.reason,
-                 "violations": r.violations} for r in results if r.stage]
-    doc = {"base": base, "version": __version__, "source_date": date, "counts": counts,
-           "pages": pages, "rejected": rejected}
-    # no indent: only then does json use its C encoder (the file is 60 MB at 20,000 pages)
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+def _build_json(base: str, entries: list[Entry], counts: dict[str, int], date: str) -> bytes:
+    """build.json: sorted keys, no indent; each page's release record is already JSON (from the cache)."""
+    def enc(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+    by_sha = {e.sha256: e for e in sorted(entries, key=lambda e: e.path) if e.sha256}
+    pages = b",".join(b'%s:{"path":%s,"release":%s}' % (enc(sha), enc(by_sha[sha].path), by_sha[sha].release)
+                      for sha in sorted(by_sha))
+    rejected = [{"path": e.path, "sha256": e.sha256, "stage": e.stage, "reason": e.reason,
+                 "violations": e.violations} for e in entries if e.stage]
+    return (b'{"base":%s,"counts":%s,"pages":{%s},"rejected":%s,"source_date":%s,"version":%s}\n'
+            % (enc(base), enc(counts), pages, enc(rejected), enc(date), enc(__version__)))
 
 
 def _ontology_docs(folder: Path) -> str | None:
@@ -421,7 +407,7 @@ class Summary:
     pages: int
     published: int
     reused: int
-    rejected: list[PageResult]
+    rejected: list[Entry]
     triples: int
     times: dict[str, float]
     notes: list[str]
@@ -436,80 +422,141 @@ class Summary:
 
 
 def context(minter: Minter, ontology: Graph, reference: Graph, root: Path,
-            cache: dict[str, dict[str, Any]], validator: str = "fast") -> Context:
-    """The state the workers need: gazetteer, mapper, release shapes and their validator, reference typing
-    and lines, reusable records."""
+            cache: dict[str, dict[str, Any]]) -> Context:
+    """The state the workers need: gazetteer, mapper, release shapes, reference typing, reusable records."""
     gazetteer = Gazetteer.load(minter)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     mapper = Mapper(
         minter, gazetteer, topics=_labels(gazetteer.topics()), content_types=_labels(gazetteer.content_types()),
         article_classes={str(s): str(o) for g in (ontology, reference) for s, o in g.subject_objects(OSCE.articleClass)},
         publisher=_iri(gazetteer.lookup(PUBLISHER)), version=__version__,
-        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00") if epoch
-        else None)
-    shapes = Graph().parse(RELEASE_SHAPES, format="turtle")
-    return Context(root, mapper, gazetteer, shapes, _typing(reference, ontology), cache,
-                   import_module("kg.extract").extract, _reference_lines(reference), _fast(shapes, validator))
+        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else None)
+    return Context(root, mapper, gazetteer, Graph().parse(RELEASE_SHAPES, format="turtle"),
+                   _typing(reference, ontology), cache, import_module("kg.extract").extract)
 
 
-def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False,
-          validator: str = "fast") -> Summary:
+def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False) -> Summary:
     """Build ``seeds`` into ``out`` (replaced atomically) and return what happened.
 
     A page whose bytes and path the previous build's cache holds under the same fingerprint is taken
-    from it (its validated N-Triples or its rejection); only the other pages are extracted, mapped and
-    validated."""
+    from it (its rejection, or its release's segment, copied from the previous dumps); only the other
+    pages are extracted, mapped, validated and rendered. The store is updated from the previous one
+    when few pages changed, else bulk-loaded in a child process while the rest is written."""
     started = time.perf_counter()
     minter = Minter(base)
     base = minter.base
-    cache = buildcache.load(out / buildcache.FOLDER, buildcache.fingerprint(base))
+    prev = buildcache.load(out / buildcache.FOLDER, buildcache.fingerprint(base))
+    layout = prev.layout
     root = seeds.resolve()
     paths = list(expand([str(root)]))
-    found, todo = _lookup(cache, paths, root)
-    shared = cache.shared or _shared(minter)
-    times: dict[str, float] = {"setup": time.perf_counter() - started}
-    stage_times: Counter[str] = Counter()
-    done: list[PageResult] = []
-    if todo:
-        records = {e["sha256"]: e["record"] for e in cache.pages.values() if e["record"]}
-        ctx = context(minter, ontology_graph(), reference_graph(minter), root, records, validator)
-        done, stage_times = _run(ctx, [paths[i] for i in todo], jobs or os.cpu_count() or 1, progress)
-    times.update({f"{k} (cpu)": stage_times[k] for k in STAGES})
-    fresh = dict(zip(todo, done))
-    results = [found[i] if i in found else fresh[i] for i in range(len(paths))]
-    next_cache = buildcache.Cache(cache.fingerprint, {buildcache.key(r.sha256, r.path): _entry(r)
-                                                      for r in results if r.sha256}, shared)
-    _dedupe(results)
-    accepted = [r for r in results if r.stage is None]
-    next_cache.published = [buildcache.key(r.sha256, r.path) for r in accepted if r.sha256]
-
-    t = time.perf_counter()
-    date = source_date([r.record for r in accepted if r.record])
-    releases = "".join(r.nt for r in accepted).encode("utf-8")
-    graphs = {str(minter.graph("releases")): releases, **{g: nt.encode("utf-8") for g, nt in shared["graphs"].items()}}
+    keys = _keys(paths, root)
+    found = {i: replace(prev.entries[k], reused=True) for i, k in enumerate(keys)
+             if k is not None and _reusable(prev.entries.get(k), k, layout)}
+    todo = [i for i in range(len(paths)) if i not in found]
+    shared = prev.shared or _shared(minter)
+    graph = str(minter.graph("releases"))
+    gone = len(set(layout.segments) - set(keys)) if layout else 0
+    update = layout is not None and is_current(out) and len(todo) + gone <= max(2, len(paths) // 4)
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; the published folder is not
+    loader = None if update else Loader(tmp / STORE_NAME)
+    times: dict[str, float] = {"setup": time.perf_counter() - started}
+    stage_times: Counter[str] = Counter()
     notes: list[str] = []
+    old_nt = out / buildcache.FOLDER / buildcache.NT
+    fresh: Iterator[tuple[Entry, Piece | None]] = iter(())
     try:
-        triples = write_graph_dumps(graphs, tmp, base)
-        del graphs
+        if todo:
+            ctx = context(minter, ontology_graph(), reference_graph(minter), root,
+                          buildcache.Records(prev.entries.values()))  # type: ignore[arg-type]
+            fresh = _run(ctx, [paths[i] for i in todo], jobs or os.cpu_count() or 1, progress, stage_times)
+        with (old_nt.open("rb") if layout else open(os.devnull, "rb")) as old:
+            def previous(key: str) -> bytes:
+                """A segment's local lines as the previous build published them."""
+                assert layout is not None
+                _, _, _, _, offset, length = layout.segments[key]
+                return os.pread(old.fileno(), length, offset)
+
+            spill = Spill(tmp / ".spill")
+            objects = prev.objects if layout else Counter()  # object digest → published segments holding it
+            added: list[bytes] = []  # the local lines of the segments rendered now (store update)
+            seen: dict[str, str] = {}
+            entries: list[Entry] = []
+            segments: list[Segment] = []
+            for entry, piece in _in_order(found, fresh, len(paths)):
+                entries.append(entry)
+                if entry.iri is None or entry.id is None:
+                    continue
+                key = buildcache.key(entry.sha256, entry.path)
+                if entry.id in seen:  # an earlier page published this release id
+                    if piece is not None:
+                        entry.nt = piece.nt + piece.shared
+                    elif not entry.nt:
+                        entry.nt = previous(key) + entry.shared
+                    entry.stage, entry.reason = "duplicate", f"release id {entry.id} already published from {seen[entry.id]}"
+                    continue
+                seen[entry.id] = entry.path
+                entry.stage = entry.reason = None
+                if piece is None and entry.nt:
+                    piece, entry.nt = render(entry.iri, entry.nt, base), b""
+                if piece is not None:
+                    segments.append(spill.add(key, piece))
+                    objects.update(piece.objects)
+                    local = piece.nt
+                    if update:
+                        added.append(local)
+                else:
+                    segments.append(layout.segment(out, old_nt, key)._replace(iri=entry.iri))  # type: ignore[union-attr]
+                    local = previous(key) if loader else b""
+                if loader:
+                    loader.send(_nquads(local, graph))
+            spill.close()
+            times.update({f"{k} (cpu)": stage_times[k] for k in (*STAGES, "render")})
+            t = time.perf_counter()
+            published = [e for e in entries if e.stage is None]
+            shared_lines = b"".join(sorted({line for e in published for line in e.shared.splitlines(keepends=True)}))
+            final = render_final({graph: shared_lines, **{g: nt.encode() for g, nt in shared["graphs"].items()}}, base)
+            if loader:
+                for g, nt in (graph, shared_lines), *((g, nt.encode()) for g, nt in shared["graphs"].items()):
+                    loader.send(_nquads(nt, g))
+            segments.sort(key=lambda s: s.iri)
+            (tmp / buildcache.FOLDER).mkdir()
+            new_layout = write_dumps(segments, final, tmp, tmp / buildcache.FOLDER / buildcache.NT, graph, base,
+                                     (layout, out / "osce-kg.nt.gz") if layout else None)
+            sign(new_layout, tmp, ("osce-kg.ttl", "osce-kg.jsonld", "osce-kg.nt.gz", f"{buildcache.FOLDER}/{buildcache.NT}"))
+            shutil.rmtree(tmp / ".spill")
+            removed = [previous(k) for k in layout.segments if k not in new_layout.segments] if layout else []
+        for nt in removed:
+            for d in object_digests(nt):
+                objects[d] -= 1
+                if not objects[d]:
+                    del objects[d]
+        totals = Stats()
+        for e in published:
+            totals.add(e.stats)  # type: ignore[arg-type]
+        totals.add(final.stats)
+        date = source_date(e.date for e in published if e.date)
         description = Graph().parse(ONTOLOGY_DIR / "dataset.ttl", format="turtle", publicID=base)
-        void = void_graph(triples, tmp, DatasetInfo(base, date, __version__), description)
+        void = void_graph(totals, len(objects) + len(final.objects - objects.keys()), tmp,
+                          DatasetInfo(base, date, __version__), description)
         write_atomic(tmp / "void.ttl", turtle(void, base))
         reference_report = Graph().parse(data=shared["report_nt"], format="nt")
-        write_atomic(tmp / "validation.ttl", turtle(_report(results, reference_report, base), base))
+        write_atomic(tmp / "validation.ttl", turtle(_report(entries, reference_report, base), base))
         if not shared["conforms"]:
             notes.append(f"reference graph: {shared['violations']} SHACL violations (see validation.ttl)")
-        counts = {"pages": len(results), "published": len(accepted), "rejected": len(results) - len(accepted),
-                  "reused": sum(r.reused for r in results), "triples": len(triples)}
-        write_atomic(tmp / "build.json", _build_json(base, results, counts, date))
+        counts = {"pages": len(entries), "published": len(published), "rejected": len(entries) - len(published),
+                  "reused": sum(e.reused for e in entries), "triples": totals.triples}
+        write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
+        cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): replace(e, reused=False)
+                                                    for e in entries if e.sha256},
+                                 shared, new_layout, objects, shared_lines)
+        buildcache.save(cache, tmp / buildcache.FOLDER)
         write_checksums(tmp)
-        buildcache.save(next_cache, tmp / buildcache.FOLDER)
         times["publish"] = time.perf_counter() - t
         t = time.perf_counter()
-        if cache.shared is not None and (out / "ontology").is_dir():
+        if prev.shared is not None and (out / "ontology").is_dir():
             shutil.copytree(out / "ontology", tmp / "ontology")  # same fingerprint: same ontology and shapes
         else:
             note = _ontology_docs(tmp / "ontology")
@@ -517,21 +564,31 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                 notes.append(note)
         times["docs"] = time.perf_counter() - t
         t = time.perf_counter()
-        how = _store(out, tmp, cache, releases, str(minter.graph("releases")))
-        if how:
-            notes.append(how)
+        if loader is not None:
+            loader.close()
+            loader = None
+        else:
+            before, after = set(prev.shared_lines.splitlines(keepends=True)), set(shared_lines.splitlines(keepends=True))
+            gone_lines = b"".join(removed) + b"".join(sorted(before - after))
+            new_lines = b"".join(added) + b"".join(sorted(after - before))
+            update_store(out / STORE_NAME, tmp / STORE_NAME, _quads(gone_lines, graph), _quads(new_lines, graph))
+            notes.append(f"store updated from the previous build's: {len(removed)} releases' triples removed, "
+                         f"{len(added)} releases' added")
         times["store"] = time.perf_counter() - t
         replace_dir(tmp, out)
     finally:
+        getattr(fresh, "close", lambda: None)()  # stop the workers if the build failed midway
+        if loader is not None:
+            loader.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     times["total"] = time.perf_counter() - started
-    return Summary(len(results), len(accepted), sum(r.reused for r in accepted),
-                   [r for r in results if r.stage], len(triples), times, notes)
+    return Summary(len(entries), len(published), sum(e.reused for e in published),
+                   [e for e in entries if e.stage], totals.triples, times, notes)
 
 
 def main(args: Any) -> int:
     """CLI entry (``kg build``): exit 1 when a page was rejected, unless ``--keep-going``."""
     progress = sys.stderr.isatty() and not args.quiet
-    summary = build(Path(args.seeds), Path(args.out), args.base, args.jobs, progress, args.validator)
+    summary = build(Path(args.seeds), Path(args.out), args.base, args.jobs, progress)
     print(summary.text(), file=sys.stderr)
     return 1 if summary.rejected and not args.keep_going else 0

@@ -1,12 +1,17 @@
-"""What a build remembers between runs, so an unchanged page is neither extracted, mapped nor validated again.
+"""What a build remembers between runs, so an unchanged page is neither extracted, mapped, validated nor
+rendered again.
 
 The cache lives in the output folder (``cache/``, not listed in ``SHA256SUMS``) and is swapped into place
-with the rest of the build. It holds, per page (keyed by the sha256 of its bytes and its path), what the
-page became: the accepted release's N-Triples, or the stage, reason, violations and SHACL results that
-rejected it; and what every build needs of the reference and ontology graphs (their N-Triples and the
-reference graph's validation report). Everything is valid only under one
-*fingerprint*: the version, the base IRI, ``SOURCE_DATE_EPOCH`` and the bytes of the code, shapes,
-ontology and reference tables that decide a page's result. A different fingerprint ignores the cache.
+with the rest of the build. ``index.pickle`` holds, per page (keyed by the sha256 of its bytes and its
+path), what the page became (``Entry``): its release record as JSON, and either its segment's IRI,
+statistics and shared-node lines (its rendered segment sits in the previous build's dumps, where the
+``Layout`` says) or the stage, reason, violations and SHACL results that rejected it; plus what every
+build needs of the reference and ontology graphs, the distinct-object digests of the published segments
+and the releases graph's shared lines. ``osce-kg.nt`` is the uncompressed N-Triples dump, which the
+gzip members are compressed from. Everything is valid only under one *fingerprint*: the version, the
+base IRI, ``SOURCE_DATE_EPOCH`` and the bytes of the code, shapes, ontology and reference tables that
+decide a page's result. A different fingerprint, or an unreadable index, ignores the cache. The index
+is a pickle: it is read only from the build's own output folder.
 """
 
 from __future__ import annotations
@@ -14,15 +19,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator, Mapping
 
 from kg import __version__
 from kg.paths import ROOT
+from kg.publish import Layout, Stats
 
 FOLDER = "cache"
-INDEX, BLOB = "pages.json", "releases.nt"
+INDEX, NT = "index.pickle", "osce-kg.nt"
 # The files whose bytes decide what a page becomes (relative to the project root).
 INPUTS = ("kg/*.py", "kg/extract/*.py", "shapes/*.ttl", "ontology/*.ttl", "ontology/reference/*.tsv")
 
@@ -42,46 +50,70 @@ def key(sha256: str, path: str) -> str:
 
 
 @dataclass
+class Entry:
+    """What one page became, as the next build needs it."""
+
+    path: str
+    sha256: str = ""
+    stage: str | None = None            # the stage that rejected it, None when published
+    reason: str | None = None
+    violations: list[dict[str, str]] = field(default_factory=list)
+    report_nt: str = ""                 # SHACL results (rejected by validation)
+    release: bytes = b"null"            # the release record as JSON (build.json), null if none
+    id: str | None = None               # the record's id and date
+    date: str | None = None
+    iri: str | None = None              # the release IRI, when its triples passed validation
+    stats: Stats | None = None          # its segment's statistics
+    shared: bytes = b""                 # the lines about shared nodes it emitted
+    nt: bytes = b""                     # all its lines, kept only when not published (no segment to copy)
+    reused: bool = False
+
+
+@dataclass
 class Cache:
-    """Page results (``dict`` per page, its ``nt`` included) and the reference report, under one fingerprint."""
+    """Page entries and the previous build's layout and totals, under one fingerprint."""
 
     fingerprint: str
-    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
-    shared: dict[str, Any] | None = None      # reference/ontology N-Triples and the reference's SHACL report
-    published: list[str] = field(default_factory=list)  # keys of the pages whose release was published
+    entries: dict[str, Entry] = field(default_factory=dict)
+    shared: dict[str, Any] | None = None     # reference/ontology N-Triples and the reference's SHACL report
+    layout: Layout | None = None             # where the published segments are in the dumps
+    objects: Counter[int] = field(default_factory=Counter)  # object digest → published segments holding it
+    shared_lines: bytes = b""                # the releases graph's lines about shared nodes, sorted
 
-    def release_lines(self) -> set[bytes]:
-        """The N-Triples lines of the releases graph this cache's build published."""
-        return set(b"".join(self.pages[k]["nt"].encode("utf-8") for k in self.published).splitlines(keepends=True))
+
+class Records(Mapping[str, dict[str, Any]]):
+    """sha256 → release record of the cached pages, parsed from JSON only when asked for."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self._json = {e.sha256: e.release for e in entries if e.release != b"null"}
+
+    def __getitem__(self, sha: str) -> dict[str, Any]:
+        return json.loads(self._json[sha])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._json)
+
+    def __len__(self) -> int:
+        return len(self._json)
 
 
 def load(folder: Path, fp: str) -> Cache:
-    """The cache in ``folder`` when it was written under ``fp``; an empty one otherwise (or if unreadable)."""
+    """The cache in ``folder`` when it was written under ``fp``; an empty one otherwise (or if unreadable).
+    Its layout is dropped when the dumps it points into changed since."""
     try:
-        index = json.loads((folder / INDEX).read_bytes())
-        if index.get("fingerprint") != fp:
-            return Cache(fp)
-        blob = (folder / BLOB).read_bytes()
-    except (OSError, ValueError):
+        with (folder / INDEX).open("rb") as f:
+            cache = pickle.load(f)
+    except Exception:  # noqa: BLE001 - any unreadable index means no cache
         return Cache(fp)
-    pages = {}
-    for entry in index["pages"]:
-        start, length = entry.pop("nt")
-        pages[key(entry["sha256"], entry["path"])] = {**entry, "nt": blob[start:start + length].decode("utf-8")}
-    return Cache(fp, pages, index.get("shared"), index.get("published", []))
+    if not isinstance(cache, Cache) or cache.fingerprint != fp:
+        return Cache(fp)
+    if cache.layout is not None and not cache.layout.intact(folder.parent):
+        cache.layout, cache.objects, cache.shared_lines = None, Counter(), b""
+    return cache
 
 
 def save(cache: Cache, folder: Path) -> None:
-    """Write ``cache`` into ``folder`` (a fresh folder inside the build's temporary output)."""
+    """Write ``cache``'s index into ``folder`` (the build's temporary ``cache/``, which holds ``osce-kg.nt``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    entries, parts, offset = [], [], 0
-    for k in sorted(cache.pages):
-        entry = dict(cache.pages[k])
-        nt = entry.pop("nt").encode("utf-8")
-        entries.append({**entry, "nt": [offset, len(nt)]})
-        parts.append(nt)
-        offset += len(nt)
-    (folder / BLOB).write_bytes(b"".join(parts))
-    index = {"fingerprint": cache.fingerprint, "shared": cache.shared, "published": cache.published,
-             "pages": entries}
-    (folder / INDEX).write_text(json.dumps(index, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    with (folder / INDEX).open("wb") as f:
+        pickle.dump(cache, f, protocol=pickle.HIGHEST_PROTOCOL)

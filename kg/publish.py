@@ -1,8 +1,23 @@
-"""Write a build's dumps, VoID/DCAT description, validation report and checksums.
+"""Write a build's dumps from per-release segments, its VoID/DCAT description, validation report and checksums.
 
-Everything here is deterministic: quads are canonicalised (blank nodes relabelled) and sorted before
-pyoxigraph writes them, gzip carries no timestamp, and dates come from the build's source date, never
-the wall clock. So the same input always gives byte-identical files.
+Every dump is a concatenation of *segments*: one per published release, in release-IRI order, holding
+its release-local triples (those whose subject is the release IRI or one of its ``{release}/...``
+parts), then one *final* segment: the nodes releases share (people, places, the software agent;
+de-duplicated), the reference graph and the ontology graph. A release's segment depends on nothing
+but its own triples, so a rebuild copies the unchanged segments' bytes from the previous build's files
+(``os.copy_file_range``) and renders only the changed ones; the layout of each build's files is kept
+(``Layout``) for the next one. VoID statistics are sums of per-segment statistics.
+
+- Turtle: the prefix header, each segment's statements, the final segment's three graphs' statements.
+- TriG: the same statements, the releases' and shared nodes' in the releases graph's block.
+- JSON-LD: ``{"@context": prefixes, "@graph": [each segment's node objects, then the final ones]}``.
+- N-Triples (gzip): each release's lines sorted, then the final segment's distinct lines sorted; the
+  releases are compressed in gzip members of about 16 (cut where a page key's hash says, so a change
+  only recompresses its member), which any gzip reader reads as one stream.
+
+Everything is deterministic: segments sorted by IRI, blank nodes (reference and ontology only)
+canonical, gzip without timestamp, dates from the build's source date. The same input always gives
+byte-identical files, whether rendered afresh or copied from a previous build.
 """
 
 from __future__ import annotations
@@ -10,14 +25,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import multiprocessing as mp
+import os
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, NamedTuple, Sequence
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -43,10 +58,16 @@ PREFIXES = {
 
 DUMPS = {  # file name → (media type, description)
     "osce-kg.ttl": ("text/turtle", "Turtle, all graphs merged"),
-    "osce-kg.nt.gz": ("application/n-triples", "N-Triples, sorted, gzip-compressed"),
+    "osce-kg.nt.gz": ("application/n-triples", "N-Triples, gzip-compressed: each release's lines sorted, releases "
+                                               "in IRI order, then the shared, reference and ontology lines sorted"),
     "osce-kg.jsonld": ("application/ld+json", "JSON-LD with a prefix context"),
     "osce-kg.trig": ("application/trig", "TriG, one named graph each for releases, reference and ontology"),
 }
+MEMBER_EVERY = 16  # releases per gzip member, on average
+
+
+class PublishError(ValueError):
+    """A release's triples cannot be published as its own segment (the message is the one-line reason)."""
 
 
 def prefixes(base: str) -> dict[str, str]:
@@ -76,31 +97,139 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-# In pyoxigraph's compact JSON output, an IRI sits in "@id"/"@type" values or is a property key; JSON
-# escapes every quote inside a literal, so these patterns never match inside a value.
-_IRI_SLOT = re.compile(r'"(@id|@type)":"([^"\\]*)"|([{,])"([^"@\\][^"\\]*)":\[')
+# --- writing N-Triples lines as Turtle and JSON-LD -------------------------------------------------------
+# The lines are pyoxigraph's (or kg.map's identical) N-Triples: ``<s> <p> object .``; a literal's quoted
+# part uses only the escapes JSON shares (\" \\ \n \r \t \b \f \uXXXX), so it is copied into JSON as is
+# (other forms are decoded and re-encoded). IRIs become prefixed names where the syntax allows.
+
+_RDF_TYPE = f"<{RDF.type}>".encode()
+_WIKIDATA = f"<{WD}".encode()
+_TURTLE_LOCAL = re.compile(rb"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?\Z")  # a safe subset of PN_LOCAL
+_NOT_JSON = re.compile(rb"\\U|[\x00-\x1f]")
+
+Row = list[bytes]  # subject, predicate, object of one line
+
+
+class _Names:
+    """``<iri>`` → its prefixed name under one context: Turtle's (plain local names only) and JSON-LD's."""
+
+    def __init__(self, context: tuple[tuple[str, str], ...]) -> None:
+        self._ns = sorted(((n.encode(), ns.encode()) for n, ns in context), key=lambda kv: -len(kv[1]))
+        self.turtle = lru_cache(maxsize=1 << 14)(self._turtle)
+        self.json = lru_cache(maxsize=1 << 14)(self._json)
+
+    def _turtle(self, term: bytes) -> bytes:
+        iri = term[1:-1]
+        for name, ns in self._ns:
+            if iri.startswith(ns):
+                return name + b":" + iri[len(ns):] if _TURTLE_LOCAL.match(iri, len(ns)) else term
+        return term
+
+    def _json(self, term: bytes) -> bytes:
+        if term[:1] != b"<":
+            return term  # a blank node
+        iri = term[1:-1]
+        for name, ns in self._ns:
+            rest = iri[len(ns):]
+            if iri.startswith(ns) and not rest.startswith(b"//") and b":" not in rest.split(b"/")[0]:
+                return name + b":" + rest
+        return iri
+
+
+@lru_cache(maxsize=8)
+def _names(context: tuple[tuple[str, str], ...]) -> _Names:
+    return _Names(context)
+
+
+def _rows(lines: Iterable[bytes]) -> list[Row]:
+    return [text[:-3].split(b" ", 2) for text in lines]
+
+
+def _literal(o: bytes) -> tuple[bytes, bytes]:
+    """A literal term → its quoted lexical form and what follows (``@lang``, ``^^<datatype>`` or nothing)."""
+    end = o.rindex(b'"') + 1
+    return o[:end], o[end:]
+
+
+def _turtle_term(term: bytes, names: _Names) -> bytes:
+    if term[:1] == b"<":
+        return names.turtle(term)
+    if term[:1] == b'"':
+        quoted, rest = _literal(term)
+        return quoted + b"^^" + names.turtle(rest[2:]) if rest[:2] == b"^^" else term
+    return term
+
+
+def turtle_statements(rows: list[Row], names: _Names) -> bytes:
+    """Turtle statements of rows sorted by subject: one statement per subject, ``;`` and ``,`` lists."""
+    out: list[bytes] = []
+    last_s = last_p = None
+    for s, p, o in rows:
+        obj = _turtle_term(o, names)
+        if s != last_s:
+            if last_s is not None:
+                out.append(b" .\n")
+            out += [_turtle_term(s, names), b" ", b"a" if p == _RDF_TYPE else names.turtle(p), b" ", obj]
+        elif p != last_p:
+            out += [b" ;\n\t", b"a" if p == _RDF_TYPE else names.turtle(p), b" ", obj]
+        else:
+            out += [b" , ", obj]
+        last_s, last_p = s, p
+    if last_s is not None:
+        out.append(b" .\n")
+    return b"".join(out)
+
+
+def _json_string(quoted: bytes) -> bytes:
+    if not _NOT_JSON.search(quoted):
+        return quoted
+    (t,) = ox.parse(b"<x:s> <x:p> " + quoted + b" .\n", format=ox.RdfFormat.N_TRIPLES)
+    return json.dumps(t.object.value, ensure_ascii=False).encode("utf-8")
+
+
+def _json_value(o: bytes, names: _Names) -> bytes:
+    if o[:1] != b'"':
+        return b'{"@id":"%s"}' % names.json(o)
+    quoted, rest = _literal(o)
+    value = _json_string(quoted)
+    if rest[:1] == b"@":
+        return b'{"@language":"%s","@value":%s}' % (rest[1:], value)
+    if rest[:2] == b"^^":
+        return b'{"@type":"%s","@value":%s}' % (names.json(rest[2:]), value)
+    return b'{"@value":%s}' % value
+
+
+def jsonld_nodes(rows: list[Row], names: _Names) -> bytes:
+    """JSON-LD node objects (each followed by a comma) of rows sorted by subject, in expanded form
+    with prefixed names: ``{"@id":..., "property":[values]}``."""
+    out: list[bytes] = []
+    last_s = last_p = None
+    for s, p, o in rows:
+        value = _json_value(o, names)
+        if s != last_s:
+            if last_s is not None:
+                out.append(b"]},")
+            out += [b'{"@id":"', names.json(s), b'","', names.json(p), b'":[', value]
+        elif p != last_p:
+            out += [b'],"', names.json(p), b'":[', value]
+        else:
+            out += [b",", value]
+        last_s, last_p = s, p
+    if last_s is not None:
+        out.append(b"]},")
+    return b"".join(out)
+
+
+def _jsonld_head(context: dict[str, str]) -> bytes:
+    return b'{"@context":%s,"@graph":[' % json.dumps(context, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def jsonld(triples: Iterable[ox.Triple | ox.Quad], context: dict[str, str]) -> bytes:
-    """JSON-LD of sorted triples with ``context`` as its ``@context`` and prefixed names in the body."""
-    ordered = sorted(context.items(), key=lambda kv: -len(kv[1]))
-
-    @lru_cache(maxsize=1 << 16)
-    def curie(iri: str) -> str:
-        for name, ns in ordered:
-            rest = iri[len(ns):]
-            if iri.startswith(ns) and not rest.startswith("//") and ":" not in rest.split("/")[0]:
-                return f"{name}:{rest}"
-        return iri
-
-    def compact(m: re.Match[str]) -> str:
-        if m[1]:
-            return f'"{m[1]}":"{curie(m[2])}"'
-        return f'{m[3]}"{curie(m[4])}":['
-
-    body = _IRI_SLOT.sub(compact, ox.serialize(triples, format=ox.RdfFormat.JSON_LD).decode("utf-8"))
-    head = json.dumps(context, ensure_ascii=False, separators=(",", ":"))
-    return f'{{"@context":{head},"@graph":{body}}}\n'.encode("utf-8")
+    """JSON-LD of triples (sorted by subject: one node object each) with ``context`` as its ``@context``
+    and prefixed names in the body."""
+    nt = ox.serialize((ox.Triple(t.subject, t.predicate, t.object) for t in triples), format=ox.RdfFormat.N_TRIPLES)
+    nodes = jsonld_nodes(_rows(nt.splitlines(keepends=True)), _names(tuple(context.items())))
+    return _jsonld_head(context) + nodes[:-1] + b"]}\n"
 
 
 def _part(ds: URIRef, kind: str, iri: str) -> URIRef:
@@ -111,75 +240,296 @@ def _part(ds: URIRef, kind: str, iri: str) -> URIRef:
     return URIRef(f"{ds}/{kind}/{slug(iri)}")
 
 
-def write_dumps(quads: Iterable[ox.Quad], out: Path, base: str) -> list[ox.Quad]:
-    """Write the four dumps of canonical ``quads`` into ``out``; returns the merged triples."""
-    graphs: dict[str, list[ox.Triple]] = {}
-    for q in quads:
-        graphs.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
-    return write_graph_dumps({g: ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) for g, ts in graphs.items()},
-                             out, base)
+# --- statistics ---------------------------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    """VoID counts of a set of distinct N-Triples lines; segments' stats add up (their subjects are
+    disjoint), except distinct objects, which ``objects`` digests count across segments."""
+
+    triples: int = 0
+    subjects: int = 0
+    entities: int = 0                                            # typed IRIs under {base}id/
+    classes: Counter[str] = field(default_factory=Counter)       # class → typed subjects
+    properties: Counter[str] = field(default_factory=Counter)    # property → triples
+    links: Counter[str] = field(default_factory=Counter)         # property → triples to a Wikidata item
+
+    def add(self, other: "Stats", sign: int = 1) -> None:
+        self.triples += sign * other.triples
+        self.subjects += sign * other.subjects
+        self.entities += sign * other.entities
+        for mine, theirs in ((self.classes, other.classes), (self.properties, other.properties),
+                             (self.links, other.links)):
+            for k, n in theirs.items():
+                mine[k] += sign * n
+                if not mine[k]:
+                    del mine[k]
 
 
-def _gzip(lines: list[bytes], parts: int = 2) -> bytes:
-    """gzip of the lines, compressed in ``parts`` members at once (zlib runs outside the GIL); no timestamp."""
-    size = -(-len(lines) // parts) or 1
-    chunks = [b"".join(lines[i:i + size]) for i in range(0, len(lines), size)] or [b""]
-    with ThreadPoolExecutor(parts) as pool:
-        return b"".join(pool.map(lambda c: gzip.compress(c, compresslevel=6, mtime=0), chunks))
+def digest(term: bytes) -> int:
+    """A 64-bit digest of an N-Triples term (distinct objects are counted by digest)."""
+    return int.from_bytes(hashlib.blake2b(term, digest_size=8).digest(), "little")
 
 
-def _split_header(turtle: bytes) -> tuple[bytes, bytes]:
-    """pyoxigraph Turtle → its ``@prefix`` lines and the statements after them."""
-    end = 0
-    while turtle.startswith(b"@prefix ", end):
-        end = turtle.index(b"\n", end) + 1
-    return turtle[:end], turtle[end:]
+def measure(rows: list[Row], base: str) -> tuple[Stats, set[int]]:
+    """The stats of distinct rows and the digests of their objects."""
+    entity = f"<{base}id/".encode()
+    typed = [r for r in rows if r[1] == _RDF_TYPE]
+    st = Stats(len(rows), len({r[0] for r in rows}), len({r[0] for r in typed if r[0].startswith(entity)}),
+               Counter({k[1:-1].decode(): n for k, n in Counter(r[2] for r in typed if r[2][:1] == b"<").items()}),
+               Counter({k[1:-1].decode(): n for k, n in Counter(r[1] for r in rows).items()}),
+               Counter({k[1:-1].decode(): n for k, n in Counter(r[1] for r in rows if r[2].startswith(_WIKIDATA)).items()}))
+    return st, {digest(r[2]) for r in rows}
 
 
-def _write_jsonld(path: Path, graphs: list[list[ox.Quad]], context: dict[str, str]) -> None:
-    write_atomic(path, jsonld((t for ts in graphs for t in ts), context))
+def object_digests(nt: bytes) -> set[int]:
+    """The digests of the objects of N-Triples lines."""
+    return {digest(r[2]) for r in _rows(nt.splitlines(keepends=True))}
 
 
-def write_graph_dumps(graphs: Mapping[str, bytes], out: Path, base: str) -> list[ox.Quad]:
-    """Write the four dumps of named graphs, each given as pyoxigraph N-Triples (IRI → lines, duplicate
-    lines allowed, blank nodes already canonical) into ``out``; returns the distinct triples of their union.
+# --- segments -----------------------------------------------------------------------------------------
 
-    Each graph's lines are de-duplicated and sorted as bytes, parsed once and written as Turtle once: the
-    TriG wraps each graph's statements in its block, the Turtle file concatenates them (a triple two graphs
-    share appears twice there, which is still the same RDF graph). The N-Triples dump is the sorted,
-    distinct lines of the union. JSON-LD is written by a forked process and the gzip by threads, beside
-    the rest, so the build uses both cores."""
-    px = prefixes(base)
-    lines = {g: sorted(set(graphs[g].splitlines(keepends=True))) for g in sorted(graphs)}
-    parsed = {g: list(ox.parse(b"".join(ls), format=ox.RdfFormat.N_TRIPLES)) for g, ls in lines.items()}
-    writer = mp.get_context("fork").Process(target=_write_jsonld, args=(out / "osce-kg.jsonld",
-                                                                         list(parsed.values()), px))
-    writer.start()
+@dataclass
+class Piece:
+    """One release's segment, rendered: its Turtle statements, JSON-LD node objects (each followed by a
+    comma), sorted local N-Triples lines, the lines about shared nodes it emitted, and their statistics."""
+
+    iri: str
+    ttl: bytes
+    jsonld: bytes
+    nt: bytes
+    shared: bytes
+    stats: Stats
+    objects: set[int]
+
+
+@lru_cache(maxsize=8)
+def header(base: str) -> bytes:
+    """The ``@prefix`` lines every Turtle and TriG dump starts with."""
+    return b"".join(b"@prefix %s: <%s> .\n" % (n.encode(), ns.encode()) for n, ns in sorted(prefixes(base).items()))
+
+
+def render(iri: str, nt: str | bytes, base: str) -> Piece:
+    """A release's segment from its N-Triples lines. Raises ``PublishError`` when a triple is about
+    another release's node (it would belong to that release's segment)."""
+    data = nt.encode("utf-8") if isinstance(nt, str) else nt
+    own, parts, releases = f"<{iri}> ".encode(), f"<{iri}/".encode(), f"<{base}id/release/".encode()
+    local: list[bytes] = []
+    shared: list[bytes] = []
+    for text in sorted(set(data.splitlines(keepends=True))):
+        if text.startswith(own) or text.startswith(parts):
+            local.append(text)
+        elif text.startswith(releases):
+            raise PublishError(f"triple about another release's node {text.split(b' ', 1)[0].decode()}")
+        else:
+            shared.append(text)
+    rows, names = _rows(local), _names(tuple(prefixes(base).items()))
+    stats, objects = measure(rows, base)
+    return Piece(iri, turtle_statements(rows, names), jsonld_nodes(rows, names), b"".join(local), b"".join(shared),
+                 stats, objects)
+
+
+@dataclass
+class Final:
+    """The last segment: named graph → Turtle statements (the releases graph's shared nodes, reference,
+    ontology), their merged JSON-LD node objects and sorted distinct N-Triples, and its statistics."""
+
+    ttl: dict[str, bytes]
+    jsonld: bytes
+    nt: bytes
+    stats: Stats
+    objects: set[int]
+
+
+def render_final(graphs: dict[str, bytes], base: str) -> Final:
+    """The final segment of N-Triples by graph (in order; lines may repeat, blank nodes canonical)."""
+    names = _names(tuple(prefixes(base).items()))
+    per_graph = {g: sorted(set(nt.splitlines(keepends=True))) for g, nt in graphs.items()}
+    union = sorted(set().union(*per_graph.values()))
+    rows = _rows(union)
+    stats, objects = measure(rows, base)
+    return Final({g: turtle_statements(_rows(ls), names) for g, ls in per_graph.items()},
+                 jsonld_nodes(rows, names)[:-1] or b"{}", b"".join(union), stats, objects)
+
+
+# --- files --------------------------------------------------------------------------------------------
+
+class Ref(NamedTuple):
+    """A byte range of a file: a segment rendered earlier (a spill file, or a previous build's dump)."""
+
+    path: Path
+    offset: int
+    length: int
+
+
+Part = bytes | Ref
+
+
+def assemble(path: Path, parts: Sequence[Part]) -> list[int]:
+    """Write ``parts`` one after another into ``path``: bytes as given, each ``Ref`` copied inside the kernel
+    (adjacent ranges of one file in one call). Returns each part's offset in ``path``."""
+    offsets: list[int] = []
+    sources: dict[Path, int] = {}
+    pending: Ref | None = None
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+
+    def flush() -> None:
+        if pending is None:
+            return
+        src = sources.get(pending.path)
+        if src is None:
+            src = sources[pending.path] = os.open(pending.path, os.O_RDONLY)
+        done = 0
+        while done < pending.length:
+            n = os.copy_file_range(src, fd, pending.length - done, pending.offset + done)
+            if n == 0:
+                raise OSError(f"{pending.path}: shorter than the recorded segment")
+            done += n
+
     try:
-        union = sorted(set().union(*lines.values()))
-        with ThreadPoolExecutor(1) as pool:
-            nt_gz = pool.submit(_gzip, union)
-            header, bodies = b"", {}
-            for g, triples in parsed.items():
-                head, bodies[g] = _split_header(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=px))
-                header = header or head  # the same prefixes in each; an empty graph has none
-            write_atomic(out / "osce-kg.trig", header + b"".join(b"<%s> {\n%s}\n" % (g.encode(), body)
-                                                                for g, body in bodies.items() if body))
-            write_atomic(out / "osce-kg.ttl", header + b"".join(bodies.values()))
-            write_atomic(out / "osce-kg.nt.gz", nt_gz.result())
-        seen: set[bytes] = set()
-        distinct: list[ox.Quad] = []
-        order = sorted(lines, key=lambda g: len(lines[g]))  # the small graphs first: few lines to remember
-        for g in order:
-            distinct += [t for line, t in zip(lines[g], parsed[g]) if line not in seen]
-            if g != order[-1]:
-                seen.update(lines[g])
+        at = 0
+        for part in parts:
+            offsets.append(at)
+            if isinstance(part, Ref):
+                if pending is not None and pending.path == part.path and pending.offset + pending.length == part.offset:
+                    pending = pending._replace(length=pending.length + part.length)
+                else:
+                    flush()
+                    pending = part
+                at += part.length
+            else:
+                flush()
+                pending = None
+                os.write(fd, part)
+                at += len(part)
+        flush()
     finally:
-        writer.join()
-    if writer.exitcode != 0:
-        raise RuntimeError(f"writing {out / 'osce-kg.jsonld'} failed (exit code {writer.exitcode})")
-    return distinct
+        os.close(fd)
+        for src in sources.values():
+            os.close(src)
+    return offsets
 
+
+class Spill:
+    """Append-only files in ``folder`` that hold freshly rendered segments until the dumps copy them."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.paths = {k: folder / f"spill.{k}" for k in ("ttl", "jsonld", "nt")}
+        self._files = {k: p.open("wb") for k, p in self.paths.items()}
+
+    def add(self, key: str, piece: Piece) -> "Segment":
+        refs = {}
+        for k, f in self._files.items():
+            data = getattr(piece, k)
+            refs[k] = Ref(self.paths[k], f.tell(), len(data))
+            f.write(data)
+        return Segment(key, piece.iri, refs["ttl"], refs["jsonld"], refs["nt"])
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+
+
+class Segment(NamedTuple):
+    """Where a release's segment is: its page's cache key, its IRI (the sort key), its three renderings."""
+
+    key: str
+    iri: str
+    ttl: Ref
+    jsonld: Ref
+    nt: Ref
+
+
+@dataclass
+class Layout:
+    """Where a build put each release's segment and gzip member, so the next build can copy them."""
+
+    segments: dict[str, tuple[int, int, int, int, int, int]] = field(default_factory=dict)  # ttl, jsonld, nt
+    members: dict[str, tuple[int, int]] = field(default_factory=dict)     # member key → offset, length
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)       # relative path → size, mtime_ns
+
+    def segment(self, out: Path, nt: Path, key: str) -> Segment | None:
+        at = self.segments.get(key)
+        if at is None:
+            return None
+        return Segment(key, "", Ref(out / "osce-kg.ttl", at[0], at[1]), Ref(out / "osce-kg.jsonld", at[2], at[3]),
+                       Ref(nt, at[4], at[5]))
+
+    def intact(self, out: Path) -> bool:
+        """True when the files this layout describes are still as written."""
+        try:
+            return all(((st := (out / name).stat()).st_size, st.st_mtime_ns) == tuple(sig)
+                       for name, sig in self.files.items()) and bool(self.files)
+        except OSError:
+            return False
+
+
+def _members(segments: list[Segment]) -> list[list[Segment]]:
+    """Consecutive runs of segments, each ending at a segment whose key hashes to a multiple of MEMBER_EVERY."""
+    runs: list[list[Segment]] = [[]]
+    for s in segments:
+        runs[-1].append(s)
+        if hashlib.blake2b(s.key.encode(), digest_size=4).digest()[0] % MEMBER_EVERY == 0:
+            runs.append([])
+    return [r for r in runs if r]
+
+
+def _member_key(run: list[Segment]) -> str:
+    return hashlib.blake2b("\n".join(s.key for s in run).encode(), digest_size=16).hexdigest()
+
+
+def write_dumps(segments: list[Segment], final: Final, out: Path, nt_path: Path, releases_graph: str,
+                base: str, previous: tuple[Layout, Path] | None = None) -> Layout:
+    """Write the four dumps into ``out`` (and the uncompressed N-Triples to ``nt_path``, which the gzip
+    members are compressed from) from segments sorted by IRI and the final segment. A gzip member the
+    ``previous`` layout holds (with its build's ``nt.gz``) is copied from there. Returns the new layout."""
+    px = prefixes(base)
+    head = header(base)
+    ttl = [head, *(s.ttl for s in segments), *final.ttl.values()]
+    at = assemble(out / "osce-kg.ttl", ttl)
+    trig: list[Part] = [head]
+    blocks = [(releases_graph, [*(s.ttl for s in segments), final.ttl[releases_graph]])]
+    blocks += [(g, [body]) for g, body in final.ttl.items() if g != releases_graph]
+    for g, parts in blocks:
+        if any(p.length if isinstance(p, Ref) else len(p) for p in parts):
+            trig += [b"<%s> {\n" % g.encode(), *parts, b"}\n"]
+    assemble(out / "osce-kg.trig", trig)
+    js = assemble(out / "osce-kg.jsonld", [_jsonld_head(px), *(s.jsonld for s in segments), final.jsonld, b"]}\n"])
+    nt = assemble(nt_path, [*(s.nt for s in segments), final.nt])
+    layout = Layout({s.key: (at[i + 1], s.ttl.length, js[i + 1], s.jsonld.length, nt[i], s.nt.length)
+                     for i, s in enumerate(segments)})
+
+    runs = _members(segments)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for run in runs:
+        length = sum(s.nt.length for s in run)
+        spans.append((start, length))
+        start += length
+    spans.append((start, len(final.nt)))
+    keys = [_member_key(run) for run in runs] + [hashlib.blake2b(final.nt, digest_size=16).hexdigest()]
+    old_layout, old_gz = previous if previous else (Layout(), out)
+    with open(nt_path, "rb") as f, ThreadPoolExecutor(2) as pool:
+        def member(i: int) -> Part:
+            if keys[i] in old_layout.members:
+                off, length = old_layout.members[keys[i]]
+                return Ref(old_gz, off, length)
+            return gzip.compress(os.pread(f.fileno(), spans[i][1], spans[i][0]), compresslevel=6, mtime=0)
+        parts = list(pool.map(member, range(len(keys))))
+    gz = assemble(out / "osce-kg.nt.gz", parts)
+    layout.members = {k: (gz[i], p.length if isinstance(p, Ref) else len(p)) for i, (k, p) in enumerate(zip(keys, parts))}
+    return layout
+
+
+def sign(layout: Layout, out: Path, names: Iterable[str]) -> None:
+    """Record the size and mtime of the files a layout points into (relative to ``out``)."""
+    for name in names:
+        st = (out / name).stat()
+        layout.files[name] = (st.st_size, st.st_mtime_ns)
+
+
+# --- description --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DatasetInfo:
@@ -194,8 +544,9 @@ def _lit(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
 
 
-def void_graph(triples: list[ox.Triple], out: Path, info: DatasetInfo, description: Graph) -> Graph:
-    """VoID + DCAT for the dump files present in ``out`` (so their byte sizes are the published ones)."""
+def void_graph(stats: Stats, objects: int, out: Path, info: DatasetInfo, description: Graph) -> Graph:
+    """VoID + DCAT from the dataset's ``stats`` and count of distinct ``objects``, for the dump files
+    present in ``out`` (so their byte sizes are the published ones)."""
     base = info.base
     ds = URIRef(f"{base}dataset")
     sparql = URIRef(f"{base}sparql")
@@ -208,35 +559,26 @@ def void_graph(triples: list[ox.Triple], out: Path, info: DatasetInfo, descripti
     g.add((ds, OWL.versionInfo, Literal(info.version)))
     g.add((ds, VOID.uriSpace, Literal(f"{base}id/")))
     g.add((ds, VOID.sparqlEndpoint, sparql))
-    g.add((ds, VOID.triples, _lit(len(triples))))
+    g.add((ds, VOID.triples, _lit(stats.triples)))
+    g.add((ds, VOID.entities, _lit(stats.entities)))
+    g.add((ds, VOID.distinctSubjects, _lit(stats.subjects)))
+    g.add((ds, VOID.distinctObjects, _lit(objects)))
 
-    rdf_type = ox.NamedNode(str(RDF.type))  # terms are compared and hashed as terms, not as strings
-    typed = [t for t in triples if t.predicate == rdf_type]
-    entities = {t.subject.value for t in typed if isinstance(t.subject, ox.NamedNode)
-                and t.subject.value.startswith(f"{base}id/")}
-    g.add((ds, VOID.entities, _lit(len(entities))))
-    g.add((ds, VOID.distinctSubjects, _lit(len({t.subject for t in triples}))))
-    g.add((ds, VOID.distinctObjects, _lit(len({t.object for t in triples}))))
-
-    class_counts = Counter(t.object.value for t in typed if isinstance(t.object, ox.NamedNode))
-    g.add((ds, VOID.classes, _lit(len(class_counts))))
-    for cls, n in sorted(class_counts.items()):
+    g.add((ds, VOID.classes, _lit(len(stats.classes))))
+    for cls, n in sorted(stats.classes.items()):
         part = _part(ds, "class", cls)
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, _lit(n)))
 
-    prop_counts = {p.value: n for p, n in Counter(t.predicate for t in triples).items()}
-    g.add((ds, VOID.properties, _lit(len(prop_counts))))
-    for prop, n in sorted(prop_counts.items()):
+    g.add((ds, VOID.properties, _lit(len(stats.properties))))
+    for prop, n in sorted(stats.properties.items()):
         part = _part(ds, "property", prop)
         g.add((ds, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(prop)))
         g.add((part, VOID.triples, _lit(n)))
 
-    links = Counter(t.predicate.value for t in triples
-                    if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(str(WD)))
-    for prop, n in sorted(links.items()):
+    for prop, n in sorted(stats.links.items()):
         ls = _part(ds, "linkset/wikidata", prop)
         g.add((ds, VOID.subset, ls))
         g.add((ls, RDF.type, VOID.Linkset))
@@ -278,13 +620,17 @@ def turtle(g: Graph, base: str) -> bytes:
     return ox.serialize(merged(quads), format=ox.RdfFormat.TURTLE, prefixes=prefixes(base))
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)  # hashlib releases the GIL on large buffers
+    return h.hexdigest()
+
+
 def write_checksums(out: Path) -> None:
-    """``SHA256SUMS`` over the top-level files of ``out`` (sha256sum -c format)."""
-    lines = []
-    for path in sorted(p for p in out.iterdir() if p.is_file() and p.name != "SHA256SUMS"):
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        lines.append(f"{h.hexdigest()}  {path.name}\n")
-    write_atomic(out / "SHA256SUMS", "".join(lines).encode())
+    """``SHA256SUMS`` over the top-level files of ``out`` (sha256sum -c format), hashed in two threads."""
+    paths = sorted(p for p in out.iterdir() if p.is_file() and p.name != "SHA256SUMS")
+    with ThreadPoolExecutor(2) as pool:
+        digests = list(pool.map(_sha256, paths))
+    write_atomic(out / "SHA256SUMS", "".join(f"{d}  {p.name}\n" for d, p in zip(digests, paths)).encode())

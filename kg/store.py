@@ -2,14 +2,17 @@
 
 ``write_store`` bulk-loads the TriG into a temporary folder beside the target and renames it into
 place only once complete (a ``COMPLETE`` stamp is written last), so a reader never opens a half-loaded
-store; ``update_store`` makes the next build's store from the previous one and the quads that changed.
+store; ``Loader`` does the same in a child process fed N-Quads through a pipe while a build goes on;
+``update_store`` makes the next build's store from the previous one and the quads that changed.
 ``open_store`` opens the store read-only when it is complete and not older than the TriG, rebuilding it
 first otherwise.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import multiprocessing as mp
 import os
 import shutil
 import tempfile
@@ -57,6 +60,48 @@ def write_store(trig: Path, store_dir: Path) -> None:
         return store
 
     _write(store_dir, fill)
+
+
+class Loader:
+    """A child process bulk-loading the N-Quads written to it into a new store at ``store_dir`` (made
+    complete by ``close``), so the store is loaded on another core while the build goes on."""
+
+    def __init__(self, store_dir: Path) -> None:
+        read, write = os.pipe()
+        fcntl.fcntl(write, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        self._proc = mp.get_context("fork").Process(target=_load, args=(read, write, store_dir), daemon=True)
+        self._proc.start()
+        os.close(read)
+        self._pipe = open(write, "wb", buffering=1 << 20)
+
+    def send(self, nquads: bytes) -> None:
+        self._pipe.write(nquads)
+
+    def close(self) -> None:
+        """Wait until the store is complete; raise if loading failed."""
+        self._pipe.close()
+        self._proc.join()
+        if self._proc.exitcode != 0:
+            raise RuntimeError(f"loading the store failed (exit code {self._proc.exitcode})")
+
+    def kill(self) -> None:
+        self._proc.kill()
+        self._proc.join()
+        try:
+            self._pipe.close()
+        except OSError:  # the buffered rest has nowhere to go
+            pass
+
+
+def _load(read: int, write: int, store_dir: Path) -> None:
+    os.close(write)
+    with open(read, "rb") as pipe:
+        def fill(path: Path) -> Store:
+            store = Store(str(path))
+            store.bulk_load(pipe, format=RdfFormat.N_QUADS)
+            return store
+
+        _write(store_dir, fill)
 
 
 def update_store(previous: Path, store_dir: Path, remove: Iterable[Quad], add: Iterable[Quad]) -> None:
