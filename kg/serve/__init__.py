@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from importlib import import_module
 
 
 def main(args: argparse.Namespace) -> int:
@@ -21,16 +22,18 @@ def main(args: argparse.Namespace) -> int:
         return 1
 
     async def serve() -> int:
-        import uvicorn
-
-        from kg.serve.app import create_app
-
+        # the web side is imported in a thread while the query workers start (start-up time)
+        web = asyncio.create_task(asyncio.to_thread(import_module, "kg.serve.app"))
         try:
             engine = await open_engine(settings)
         except EngineError as e:
+            await web
             print(f"kg serve: {e}", file=sys.stderr)
             return 1
         try:
+            import uvicorn
+
+            create_app = (await web).create_app
             server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host=args.host, port=args.port,
                                                    log_level="info"))
             await server.serve()

@@ -5,6 +5,7 @@ Routers read ``request.app.state.engine`` (an ``Engine``) and ``request.app.stat
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from importlib import import_module
 from typing import Any, AsyncIterator
@@ -14,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg import __version__
+from kg.serve.cache import CachedEngine
 from kg.serve.engine import Engine, open_engine
 from kg.serve.settings import Settings
 from kg.serve.sparql import router as sparql_router
@@ -35,15 +37,31 @@ class EndpointCORS:
         await (self.cors if cors else self.app)(scope, receive, send)
 
 
+async def _warm(engine: Engine, settings: Settings) -> None:
+    """Fill the result cache with the landing page's and the example queries' answers, in the background
+    (one query at a time, so the other workers stay free for the first requests)."""
+    try:
+        pages = import_module("kg.serve.pages")
+    except ModuleNotFoundError:
+        return
+    await pages.warm(engine, settings.base if settings.base.endswith("/") else settings.base + "/")
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
-    """The app over ``settings``; it opens (and at shutdown closes) its own engine unless one is given."""
+    """The app over ``settings``; it opens (and at shutdown closes) its own engine unless one is given.
+    With a result cache, the landing page's and the example queries' answers are computed in the
+    background after start-up."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = engine or await open_engine(settings)
+        warming = asyncio.create_task(_warm(app.state.engine, settings)) if isinstance(app.state.engine, CachedEngine) \
+            else None
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
             if engine is None:
                 await app.state.engine.close()
 

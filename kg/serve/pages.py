@@ -7,6 +7,7 @@ rewritten to this server's local paths (``{base}id/X`` → ``/page/X``), whateve
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from itertools import takewhile
@@ -29,6 +30,7 @@ QUERIES_DIR = ONTOLOGY_DIR / "queries"
 YASGUI_DIR = ROOT / "web" / "node_modules" / "@zazuko" / "yasgui" / "build"
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter()
+log = logging.getLogger("kg.serve")
 router.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 router.mount("/assets/yasgui", StaticFiles(directory=YASGUI_DIR, check_dir=False), name="yasgui")
 
@@ -283,12 +285,15 @@ COUNTS = {  # figure → SPARQL pattern counted with COUNT(DISTINCT ?x)
     "people": f"?x a <{SCHEMA}Person>",
     "quotations": f"?x a <{SCHEMA}Quotation>",
 }
-PER_YEAR = (f"SELECT ?year (COUNT(DISTINCT ?r) AS ?n) WHERE {{ ?r a <{SCHEMA}NewsArticle> ; "
-            f"<{SCHEMA}datePublished> ?d BIND(SUBSTR(STR(?d), 1, 4) AS ?year) }} GROUP BY ?year ORDER BY ?year")
+# Only releases have a publication date: one index scan, no join (20,000 releases: 350 -> 40 ms).
+PER_YEAR = (f"SELECT ?year (COUNT(DISTINCT ?r) AS ?n) WHERE {{ ?r <{SCHEMA}datePublished> ?d "
+            f"BIND(SUBSTR(STR(?d), 1, 4) AS ?year) }} GROUP BY ?year ORDER BY ?year")
 # Countries typed as participating States, by the releases that mention them (any date: a dated
-# participation check made this 30x slower on Oxigraph; so did also asking ?r to be a NewsArticle).
-TOP_STATES = (f"SELECT ?s (COUNT(DISTINCT ?r) AS ?n) WHERE {{ ?r <{SCHEMA}mentions> ?s . "
-              f"?s a <{ONTOLOGY_IRI}#ParticipatingState> }} GROUP BY ?s ORDER BY DESC(?n) ?s LIMIT 10")
+# participation check made this 30x slower on Oxigraph); counted in a subquery from the States
+# (20,000 releases: 510 -> 40 ms).
+TOP_STATES = (f"SELECT ?s ?n WHERE {{ {{ SELECT ?s (COUNT(DISTINCT ?r) AS ?n) WHERE {{ "
+              f"?s a <{ONTOLOGY_IRI}#ParticipatingState> . ?r <{SCHEMA}mentions> ?s }} GROUP BY ?s }} }} "
+              f"ORDER BY DESC(?n) ?s LIMIT 10")
 
 
 @dataclass(frozen=True)
@@ -314,9 +319,8 @@ def bar_chart(series: list[tuple[str, int]], width: int = 640, height: int = 200
                 round(step * 0.8, 1), round(known.get(y, 0) / top * height, 1)) for i, y in enumerate(years)]
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def landing(request: Request) -> HTMLResponse:
-    engine, base = request.app.state.engine, settings_base(request)
+async def figures(engine: Any, base: str) -> dict[str, Any]:
+    """The landing page's figures: counts, the per-year chart's bars, the most mentioned States."""
     counts = {}
     for name, pattern in COUNTS.items():
         rows = await engine.select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }}")
@@ -326,9 +330,28 @@ async def landing(request: Request) -> HTMLResponse:
     names = await labels(engine, (r["s"] for r in top))
     states = [Value(names.get(r["s"]) or curie(r["s"], base), local_href(r["s"], base), r["s"], note=r["n"])
               for r in top]
+    return {"counts": counts, "bars": bar_chart(years), "states": states}
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def landing(request: Request) -> HTMLResponse:
     shapes = (Path(request.app.state.settings.data_dir) / "ontology" / "shapes.html").is_file()
-    return render(request, "index.html", title="OSCE press releases as linked data", counts=counts,
-                  bars=bar_chart(years), states=states, examples=examples()[:4], shapes=shapes)
+    return render(request, "index.html", title="OSCE press releases as linked data", examples=examples()[:4],
+                  shapes=shapes, **await figures(request.app.state.engine, settings_base(request)))
+
+
+async def warm(engine: Any, base: str) -> None:
+    """Ask the landing page's and the example queries' questions once, so that a result cache holds
+    them; failures are only logged (the same query will fail again for whoever asks it)."""
+    try:
+        await figures(engine, base)
+    except QueryError as e:
+        log.warning("kg serve: warming the landing page: %s", e)
+    for example in examples():
+        try:
+            await engine.query(example.query, accept=JSON_RESULTS)
+        except QueryError as e:
+            log.warning("kg serve: warming example %s: %s", example.name, e)
 
 
 # --- the SPARQL editor -------------------------------------------------------------------------------

@@ -49,7 +49,20 @@ class Settings:
         base = DEFAULT_BASE
         if info.is_file():
             try:
-                base = json.loads(info.read_text(encoding="utf-8")).get("base") or DEFAULT_BASE
+                base = _build_base(info) or DEFAULT_BASE
             except (ValueError, AttributeError) as e:
                 raise ValueError(f"{info}: not a build description ({e})") from e
         return cls(data_dir=Path(data_dir), base=base, **options)  # type: ignore[arg-type]
+
+
+_FIRST_KEY_BASE = re.compile(rb'\A\s*\{\s*"base"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _build_base(info: Path) -> str | None:
+    """The ``base`` of a ``build.json``: read from its first bytes when it is the first key (the file
+    lists every page: 50 MB and 1.4 s to parse at 20,000 releases), else from the whole document."""
+    with info.open("rb") as f:
+        head = f.read(4096)
+    if m := _FIRST_KEY_BASE.match(head):
+        return json.loads(m.group(1))
+    return json.loads(info.read_text(encoding="utf-8")).get("base")
