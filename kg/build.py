@@ -36,13 +36,14 @@ from kg.atomic import replace_dir
 from kg.gazetteer import Gazetteer
 from kg.ingest import MAX_BYTES, IngestError, expand, read_page
 from kg.iris import OSCE, SCHEMA, Minter
-from kg.map import Mapper, Triple, ntriples
+from kg.map import Mapper, Triple, line, ntriples
 from kg.paths import ONTOLOGY_DIR, SHAPES_DIR
 from kg.buildcache import Entry
 from kg.publish import (DatasetInfo, Layout, Piece, PublishError, Segment, Spill, Stats, canonical, object_digests, render,
                         render_final, sign, to_oxigraph, turtle, void_graph, write_atomic, write_checksums, write_dumps)
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph
+from kg.shaclfast import FastValidator, UnsupportedShapes
 from kg.store import STORE_NAME, Loader, is_current, update_store
 from kg.validate import Violation, default_shapes, validate
 
@@ -67,6 +68,9 @@ class PageResult:
     report_nt: str = ""               # ... or its SHACL results (rejected by validation)
 
 
+VALIDATORS = ("fast", "pyshacl")
+
+
 @dataclass
 class Context:
     """Per-build state the workers share (set before forking)."""
@@ -75,9 +79,11 @@ class Context:
     mapper: Mapper
     gazetteer: Any
     shapes: Graph
-    typing: dict[Any, list[Triple]]   # see _typing
+    typing: dict[str | None, str]     # see _typing
     cache: dict[str, dict[str, Any]]  # sha256 → record from the previous build
     extract: Any
+    reference_lines: frozenset[str] = frozenset()  # what the reference graph already says: not repeated
+    fast: FastValidator | None = None  # the screening validator; None: pySHACL validates every chunk
 
 
 _CTX: Context | None = None
@@ -96,21 +102,18 @@ def _one_line(e: BaseException) -> str:
     return text if isinstance(e, (ExtractionError, IngestError)) else f"{type(e).__name__}: {text}"
 
 
-def _graph(ctx: Context, triples: Iterable[Triple]) -> Graph:
-    """The graph one validation runs on: the releases' triples, the reference types of the IRIs they
+def _data(ctx: Context, triples: list[Triple]) -> str:
+    """The N-Triples one validation runs on: the releases' triples, the reference types of the IRIs they
     point to (so ``sh:class`` can check them, while reference nodes are not validated as release data)
     and the ontology's subclass axioms."""
-    g = Graph()
-    objects = set()
-    for t in triples:
-        g.add(t)
-        objects.add(t[2])
-    for o in objects:
-        for t in ctx.typing.get(o, ()):
-            g.add(t)
-    for t in ctx.typing.get(None, ()):
-        g.add(t)
-    return g
+    typing = ctx.typing
+    objects = {t[2] for t in triples}
+    return "".join((ntriples(triples), *(typing[o] for o in objects if o in typing), typing.get(None, "")))
+
+
+def _graph(ctx: Context, triples: list[Triple]) -> Graph:
+    """``_data`` as an rdflib graph, for pySHACL."""
+    return Graph().parse(data=_data(ctx, triples), format="nt")
 
 
 def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
@@ -120,6 +123,7 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
     timing: Counter[str] = Counter()
     results: list[PageResult] = []
     mapped: list[tuple[PageResult, list[Triple]]] = []
+    known = ctx.reference_lines
     for path in paths:
         res = PageResult(_relpath(path, ctx.root))
         t0 = time.perf_counter()
@@ -146,7 +150,8 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
         timing["extract"] += t2 - t1
         try:
             triples = ctx.mapper.triples(rec)
-            res.record, res.nt = rec.to_json(), _oxigraph_nt(triples)
+            res.record = rec.to_json()
+            res.nt = "".join(text for text in map(line, triples) if text not in known)
             mapped.append((res, triples))
         except Exception as e:
             res.stage, res.reason = "map", _one_line(e)
@@ -158,22 +163,28 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
     return results, timing
 
 
-def _oxigraph_nt(triples: list[Triple]) -> str:
-    """The triples as pyoxigraph writes N-Triples, so the same triple is the same line in every graph."""
-    return ox.serialize(ox.parse(ntriples(triples), format=ox.RdfFormat.N_TRIPLES),
-                        format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+def _failing(ctx: Context, triples: list[Triple]) -> set[str] | None:
+    """The focus nodes (N-Triples terms) the chunk's validation flags, or None when the chunk conforms.
+    The fast validator screens when there is one (pySHACL when it cannot read the data)."""
+    if ctx.fast is not None:
+        try:
+            return ctx.fast.focus_nodes(_data(ctx, triples)) or None
+        except ValueError:
+            pass
+    batch = validate(_graph(ctx, triples), ctx.shapes)
+    return None if batch.conforms else {f"<{v.focus}>" for v in batch.violations}
 
 
 def _validate_chunk(ctx: Context, mapped: list[tuple[PageResult, list[Triple]]]) -> None:
-    """Validate the chunk as one graph. If it fails, re-validate alone only the releases that emitted a
-    triple about a failing focus node, so each violating release is named (and the others kept) exactly."""
+    """Validate the chunk as one graph. If it fails, validate alone with pySHACL only the releases that
+    emitted a triple about a failing focus node, so each violating release is named (and the others kept)
+    exactly, with pySHACL's results."""
     if not mapped:
         return
-    batch = validate(_graph(ctx, (t for _, ts in mapped for t in ts)), ctx.shapes)
-    if batch.conforms:
+    failing = _failing(ctx, [t for _, ts in mapped for t in ts])
+    if failing is None:
         return
-    failing = {v.focus for v in batch.violations}
-    suspects = [(res, ts) for res, ts in mapped if any(str(t[0]) in failing for t in ts)]
+    suspects = [(res, ts) for res, ts in mapped if any(t[0] in failing for t in ts)]
     for res, triples in suspects or mapped:
         outcome = validate(_graph(ctx, triples), ctx.shapes)
         if not outcome.conforms:
@@ -197,15 +208,37 @@ def _short(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1].removesuffix("ConstraintComponent")
 
 
-def _typing(reference: Graph, ontology: Graph) -> dict[Any, list[Triple]]:
-    """rdf:type triples of the reference entities by IRI; the ontology's subclass axioms under None."""
-    out: dict[Any, list[Triple]] = {}
-    for s, o in reference.subject_objects(RDF.type):
-        if isinstance(s, URIRef):
-            out.setdefault(s, []).append((s, RDF.type, o))
-    out[None] = [(s, RDFS.subClassOf, o) for s, o in ontology.subject_objects(RDFS.subClassOf)
-                 if isinstance(s, URIRef) and isinstance(o, URIRef)]
+def _typing(reference: Graph, ontology: Graph) -> dict[str | None, str]:
+    """N-Triples lines of the reference entities' rdf:type triples by IRI term (``<iri>``); the ontology's
+    subclass axioms under None."""
+    out: dict[str | None, str] = {}
+    for s, o in sorted(reference.subject_objects(RDF.type)):
+        if isinstance(s, URIRef) and isinstance(o, URIRef):
+            out[f"<{s}>"] = out.get(f"<{s}>", "") + f"<{s}> <{RDF.type}> <{o}> .\n"
+    out[None] = "".join(f"<{s}> <{RDFS.subClassOf}> <{o}> .\n"
+                        for s, o in sorted(ontology.subject_objects(RDFS.subClassOf))
+                        if isinstance(s, URIRef) and isinstance(o, URIRef))
     return out
+
+
+def _reference_lines(reference: Graph) -> frozenset[str]:
+    """The reference graph's N-Triples lines without blank nodes, as pyoxigraph writes them."""
+    nt = ox.serialize(to_oxigraph(reference), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return frozenset(text for text in nt.splitlines(keepends=True) if "_:" not in text)
+
+
+def _fast(shapes: Graph, validator: str) -> FastValidator | None:
+    """The screening validator for ``--validator fast``; None (pySHACL throughout, with a note on stderr)
+    for ``pyshacl`` or shapes the fast validator does not support."""
+    if validator not in VALIDATORS:
+        raise ValueError(f"unknown validator {validator!r} (choose from {', '.join(VALIDATORS)})")
+    if validator == "pyshacl":
+        return None
+    try:
+        return FastValidator.of(shapes)
+    except UnsupportedShapes as e:
+        print(f"kg build: {e}; validating with pySHACL", file=sys.stderr)
+        return None
 
 
 def _labels(entities: Any) -> dict[str, str]:
@@ -422,20 +455,24 @@ class Summary:
 
 
 def context(minter: Minter, ontology: Graph, reference: Graph, root: Path,
-            cache: dict[str, dict[str, Any]]) -> Context:
-    """The state the workers need: gazetteer, mapper, release shapes, reference typing, reusable records."""
+            cache: dict[str, dict[str, Any]], validator: str = "fast") -> Context:
+    """The state the workers need: gazetteer, mapper, release shapes and their validator, reference typing
+    and lines, reusable records."""
     gazetteer = Gazetteer.load(minter)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     mapper = Mapper(
         minter, gazetteer, topics=_labels(gazetteer.topics()), content_types=_labels(gazetteer.content_types()),
         article_classes={str(s): str(o) for g in (ontology, reference) for s, o in g.subject_objects(OSCE.articleClass)},
         publisher=_iri(gazetteer.lookup(PUBLISHER)), version=__version__,
-        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else None)
-    return Context(root, mapper, gazetteer, Graph().parse(RELEASE_SHAPES, format="turtle"),
-                   _typing(reference, ontology), cache, import_module("kg.extract").extract)
+        source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00") if epoch
+        else None)
+    shapes = Graph().parse(RELEASE_SHAPES, format="turtle")
+    return Context(root, mapper, gazetteer, shapes, _typing(reference, ontology), cache,
+                   import_module("kg.extract").extract, _reference_lines(reference), _fast(shapes, validator))
 
 
-def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False) -> Summary:
+def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False,
+          validator: str = "fast") -> Summary:
     """Build ``seeds`` into ``out`` (replaced atomically) and return what happened.
 
     A page whose bytes and path the previous build's cache holds under the same fingerprint is taken
@@ -470,7 +507,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     try:
         if todo:
             ctx = context(minter, ontology_graph(), reference_graph(minter), root,
-                          buildcache.Records(prev.entries.values()))  # type: ignore[arg-type]
+                          buildcache.Records(prev.entries.values()), validator)  # type: ignore[arg-type]
             fresh = _run(ctx, [paths[i] for i in todo], jobs or os.cpu_count() or 1, progress, stage_times)
         with (old_nt.open("rb") if layout else open(os.devnull, "rb")) as old:
             def previous(key: str) -> bytes:
@@ -481,6 +518,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
 
             spill = Spill(tmp / ".spill")
             objects = prev.objects if layout else Counter()  # object digest → published segments holding it
+            totals = prev.totals if layout else Stats()  # the published segments' statistics
             added: list[bytes] = []  # the local lines of the segments rendered now (store update)
             seen: dict[str, str] = {}
             entries: list[Entry] = []
@@ -504,6 +542,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                 if piece is not None:
                     segments.append(spill.add(key, piece))
                     objects.update(piece.objects)
+                    totals.add(piece.stats)
                     local = piece.nt
                     if update:
                         added.append(local)
@@ -527,19 +566,20 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                                      (layout, out / "osce-kg.nt.gz") if layout else None)
             sign(new_layout, tmp, ("osce-kg.ttl", "osce-kg.jsonld", "osce-kg.nt.gz", f"{buildcache.FOLDER}/{buildcache.NT}"))
             shutil.rmtree(tmp / ".spill")
-            removed = [previous(k) for k in layout.segments if k not in new_layout.segments] if layout else []
-        for nt in removed:
+            gone_keys = [k for k in layout.segments if k not in new_layout.segments] if layout else []
+            removed = [previous(k) for k in gone_keys]
+        for k, nt in zip(gone_keys, removed):
+            totals.add(prev.entries[k].stats, -1)  # type: ignore[arg-type]
             for d in object_digests(nt):
                 objects[d] -= 1
                 if not objects[d]:
                     del objects[d]
-        totals = Stats()
-        for e in published:
-            totals.add(e.stats)  # type: ignore[arg-type]
-        totals.add(final.stats)
+        dataset = Stats()
+        dataset.add(totals)
+        dataset.add(final.stats)
         date = source_date(e.date for e in published if e.date)
         description = Graph().parse(ONTOLOGY_DIR / "dataset.ttl", format="turtle", publicID=base)
-        void = void_graph(totals, len(objects) + len(final.objects - objects.keys()), tmp,
+        void = void_graph(dataset, len(objects) + len(final.objects - objects.keys()), tmp,
                           DatasetInfo(base, date, __version__), description)
         write_atomic(tmp / "void.ttl", turtle(void, base))
         reference_report = Graph().parse(data=shared["report_nt"], format="nt")
@@ -547,11 +587,11 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         if not shared["conforms"]:
             notes.append(f"reference graph: {shared['violations']} SHACL violations (see validation.ttl)")
         counts = {"pages": len(entries), "published": len(published), "rejected": len(entries) - len(published),
-                  "reused": sum(e.reused for e in entries), "triples": totals.triples}
+                  "reused": sum(e.reused for e in entries), "triples": dataset.triples}
         write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
         cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): replace(e, reused=False)
                                                     for e in entries if e.sha256},
-                                 shared, new_layout, objects, shared_lines)
+                                 shared, new_layout, objects, shared_lines, totals)
         buildcache.save(cache, tmp / buildcache.FOLDER)
         write_checksums(tmp)
         times["publish"] = time.perf_counter() - t
@@ -583,12 +623,12 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         shutil.rmtree(tmp, ignore_errors=True)
     times["total"] = time.perf_counter() - started
     return Summary(len(entries), len(published), sum(e.reused for e in published),
-                   [e for e in entries if e.stage], totals.triples, times, notes)
+                   [e for e in entries if e.stage], dataset.triples, times, notes)
 
 
 def main(args: Any) -> int:
     """CLI entry (``kg build``): exit 1 when a page was rejected, unless ``--keep-going``."""
     progress = sys.stderr.isatty() and not args.quiet
-    summary = build(Path(args.seeds), Path(args.out), args.base, args.jobs, progress)
+    summary = build(Path(args.seeds), Path(args.out), args.base, args.jobs, progress, args.validator)
     print(summary.text(), file=sys.stderr)
     return 1 if summary.rejected and not args.keep_going else 0
