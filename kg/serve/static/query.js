@@ -13,6 +13,16 @@
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
     yasqe: { autocompleters: ["prefixes", "variables"] },
   });
+  // Result IRIs the server answers link to its own pages ({base}id/X -> /page/X), the full IRI kept as title.
+  var base = el.dataset.base, ontology = el.dataset.ontology;
+  function localise(a) {
+    var iri = a.getAttribute("href") || "";
+    var local = iri.indexOf(base + "id/") === 0 ? "/page/" + iri.substring(base.length + 3)
+      : iri.indexOf(ontology) === 0 ? "/ontology" + iri.substring(ontology.length) : null;
+    if (local) { a.setAttribute("href", local); a.setAttribute("title", iri); }
+  }
+  new MutationObserver(function () { el.querySelectorAll(".yasr a.iri").forEach(localise); })
+    .observe(el, { childList: true, subtree: true });
   var tab = yasgui.getTab();
   tab.setEndpoint(endpoint);
   tab.setQuery(el.dataset.query);
