@@ -102,13 +102,18 @@ def _one_line(e: BaseException) -> str:
     return text if isinstance(e, (ExtractionError, IngestError)) else f"{type(e).__name__}: {text}"
 
 
-def _data(ctx: Context, triples: list[Triple]) -> str:
-    """The N-Triples one validation runs on: the releases' triples, the reference types of the IRIs they
-    point to (so ``sh:class`` can check them, while reference nodes are not validated as release data)
-    and the ontology's subclass axioms."""
+def _context(ctx: Context, triples: list[Triple]) -> str:
+    """What validation adds to the releases' triples: the reference types of the IRIs they point to (so
+    ``sh:class`` can check them, while reference nodes are not validated as release data) and the
+    ontology's subclass axioms, as N-Triples."""
     typing = ctx.typing
     objects = {t[2] for t in triples}
-    return "".join((ntriples(triples), *(typing[o] for o in objects if o in typing), typing.get(None, "")))
+    return "".join((*(typing[o] for o in objects if o in typing), typing.get(None, "")))
+
+
+def _data(ctx: Context, triples: list[Triple]) -> str:
+    """The N-Triples one validation runs on: the releases' triples and their ``_context``."""
+    return ntriples(triples) + _context(ctx, triples)
 
 
 def _graph(ctx: Context, triples: list[Triple]) -> Graph:
@@ -168,7 +173,7 @@ def _failing(ctx: Context, triples: list[Triple]) -> set[str] | None:
     The fast validator screens when there is one (pySHACL when it cannot read the data)."""
     if ctx.fast is not None:
         try:
-            return ctx.fast.focus_nodes(_data(ctx, triples)) or None
+            return ctx.fast.focus_nodes(triples, _context(ctx, triples)) or None
         except ValueError:
             pass
     batch = validate(_graph(ctx, triples), ctx.shapes)

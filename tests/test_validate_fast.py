@@ -69,7 +69,7 @@ def pyshacl_results(ctx: build.Context, triples: list[Triple], shapes: Graph) ->
 def fast_results(ctx: build.Context, triples: list[Triple], shapes: Graph) -> set[Result]:
     return {("_:" if r["focusNode"].startswith("_:") else r["focusNode"], (r.get("resultPath") or "").strip("<>"),
              r["sourceConstraintComponent"].strip("<>"))
-            for r in FastValidator.of(shapes).report(build._data(ctx, triples))}
+            for r in FastValidator.of(shapes).report(triples, build._context(ctx, triples))}
 
 
 # ---- mutations derived from the shapes ----
