@@ -1,7 +1,8 @@
 """Query benchmark: the query page's example queries against three servers of the same build.
 
-``python bench/query_bench.py --data OUT [--queries DIR] [--duration S] [--servers kg,oxigraph,rdflib]``
-starts, one after the other, ``kg serve`` over ``OUT``, ``oxigraph serve-read-only`` over ``OUT/store``
+``python bench/query_bench.py --data OUT [--queries DIR] [--duration S] [--servers kg,kg-nocache,oxigraph,rdflib]``
+starts, one after the other, ``kg serve`` over ``OUT`` (as users get it, and with ``--cache-size 0``: the
+engine's own speed), ``oxigraph serve-read-only`` over ``OUT/store``
 (union default graph) and rdflib-endpoint over ``OUT/osce-kg.trig``. For each it records start-up
 time (spawn to first answer) and memory, checks every query's answer against ``kg serve``'s
 (differential check), then drives the mix from this separate process at concurrency 1 and 16
@@ -25,6 +26,7 @@ from results import answer, diff
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_DIRS = ("ontology/queries", "kg/serve/examples", "queries")
+KG_VARIANTS = {"kg": (), "kg-nocache": ("--cache-size", "0")}  # kg serve as users get it, and without its cache
 FIRST_ANSWER_LIMIT = 60.0  # seconds the differential check waits for one answer (rdflib-endpoint has no limit)
 
 
@@ -37,10 +39,11 @@ def find_queries(folder: Path | None) -> dict[str, str]:
     raise SystemExit(f"query_bench: no *.rq queries in {folder or ', '.join(QUERY_DIRS)}")
 
 
-def launch(name: str, data: Path, stack: ExitStack, logs: Path) -> tuple[str, int]:
-    """Start one server; returns its query URL and pid."""
-    if name == "kg":
-        base, proc = stack.enter_context(servers.kg_serve(data, logs / "kg-serve.log"))
+def launch(name: str, data: Path, stack: ExitStack, logs: Path, kg_options: tuple[str, ...] = ()) -> tuple[str, int]:
+    """Start one server (``kg serve`` with ``kg_options``); returns its query URL and pid."""
+    if name in KG_VARIANTS:
+        options = kg_options + KG_VARIANTS[name]
+        base, proc = stack.enter_context(servers.kg_serve(data, logs / f"{name}.log", options=options))
         return base + "/sparql", proc.pid
     if name == "oxigraph":
         url, proc = stack.enter_context(servers.oxigraph_read_only(data / "store", logs / "oxigraph.log"))
@@ -52,10 +55,10 @@ def launch(name: str, data: Path, stack: ExitStack, logs: Path) -> tuple[str, in
 
 
 def measure(name: str, data: Path, queries: dict[str, str], duration: float, logs: Path,
-            reference: dict[str, object] | None) -> tuple[dict, dict[str, object]]:
+            reference: dict[str, object] | None, kg_options: tuple[str, ...] = ()) -> tuple[dict, dict[str, object]]:
     with ExitStack() as stack:
         t0 = time.perf_counter()
-        url, pid = launch(name, data, stack, logs)
+        url, pid = launch(name, data, stack, logs, kg_options)
         startup = time.perf_counter() - t0
         rss_start = servers.tree_rss_mib(pid)
         answers, mismatches, per_query = {}, {}, {}
@@ -72,21 +75,24 @@ def measure(name: str, data: Path, queries: dict[str, str], duration: float, log
         print(f"query_bench: {name} first answers (ms): {per_query}", file=sys.stderr)
         mix = list(queries.values())
         loads = [loadgen.run(url, mix, c, duration, timeout=FIRST_ANSWER_LIMIT).summary() for c in (1, 16)]
-        result = {"server": name, "startup_s": round(startup, 2), "rss_after_start_mib": round(rss_start),
+        result = {"server": name + (f" {' '.join(kg_options)}" if name in KG_VARIANTS and kg_options else ""),
+                  "startup_s": round(startup, 2), "rss_after_start_mib": round(rss_start),
                   "peak_rss_mib": round(servers.tree_rss_mib(pid, "VmHWM")), "first_answer_ms": per_query,
                   "load": loads, "mismatches": mismatches}
     return result, answers
 
 
 def table(results: list[dict]) -> str:
-    kg = next((r for r in results if r["server"] == "kg"), None)
-    lines = ["| server | start (s) | RSS (MiB) | c=1 p50 / p99 (ms) | c=1 req/s | c=16 p50 / p99 (ms) | c=16 req/s "
-             "| kg ÷ this at c=16 | differential |", "|---" * 9 + "|"]
+    """A markdown table of ``results``, with each kg serve variant's c=16 requests/s divided by each server's."""
+    kgs = [r for r in results if r["server"].split()[0] in KG_VARIANTS]
+    head = "| server | start (s) | RSS (MiB) | c=1 p50 / p99 (ms) | c=1 req/s | c=16 p50 / p99 (ms) | c=16 req/s "
+    head += "".join(f"| {k['server'].split()[0]} ÷ this at c=16 " for k in kgs) + "| differential |"
+    lines = [head, "|---" * (8 + len(kgs)) + "|"]
     for r in results:
         one, many = r["load"]
-        ratio = f"{kg['load'][1]['rps'] / many['rps']:.2f}×" if kg and many["rps"] else "–"
+        ratios = "".join(f"| {k['load'][1]['rps'] / many['rps']:.2f}× " if many["rps"] else "| – " for k in kgs)
         lines.append(f"| {r['server']} | {r['startup_s']} | {r['peak_rss_mib']} | {one['p50_ms']} / {one['p99_ms']} "
-                     f"| {one['rps']} | {many['p50_ms']} / {many['p99_ms']} | {many['rps']} | {ratio} "
+                     f"| {one['rps']} | {many['p50_ms']} / {many['p99_ms']} | {many['rps']} {ratios}"
                      f"| {len(r['mismatches']) or 'identical'}{' differ' if r['mismatches'] else ''} |")
     return "\n".join(lines)
 
@@ -96,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, required=True, help="a build's output folder")
     p.add_argument("--queries", type=Path, help="folder of *.rq files (default: the query page's examples)")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per concurrency level (default: 10)")
-    p.add_argument("--servers", default="kg,oxigraph,rdflib")
+    p.add_argument("--servers", default="kg,kg-nocache,oxigraph,rdflib",
+                   help="of kg, kg-nocache (kg serve --cache-size 0), oxigraph, rdflib (default: all)")
     p.add_argument("--exclude", default="", help="comma-separated query names to leave out of the mix")
+    p.add_argument("--kg-options", default="", help="more kg serve options, e.g. '--workers 3 --cache-size 0'")
     p.add_argument("--logs", type=Path, default=Path("/tmp"), help="where server logs go")
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)
@@ -112,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     results, reference = [], None
     for name in names:
         print(f"query_bench: {name} ...", file=sys.stderr)
-        result, answers = measure(name, args.data, queries, args.duration, args.logs, reference)
+        result, answers = measure(name, args.data, queries, args.duration, args.logs, reference,
+                                  tuple(args.kg_options.split()))
         reference = reference or answers
         results.append(result)
         print(json.dumps(result), file=sys.stderr)
