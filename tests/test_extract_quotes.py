@@ -45,6 +45,8 @@ def speakers(*paragraphs: str) -> list[str | None]:
                  id="quote, said title name (unknown person)"),
     pytest.param(["The Head of the OSCE Mission to Serbia, Ambassador Jan Braathu, opened the event.",
                   f"“{Q},” said the Head of Mission."], "Jan Braathu", id="post named earlier with its holder"),
+    pytest.param(["Ambassador Jan Braathu, Head of the OSCE Mission to Serbia, opened the event.",
+                  f"“{Q},” the Head of the Mission said."], "Jan Braathu", id="post in apposition after a courtesy title"),
     pytest.param(["ODIHR Director Michael Link opened the event.", f"“{Q},” said the ODIHR Director."],
                  "Michael Link", id="title named earlier with its holder"),
     pytest.param([f"“{Q},” the Director of ODIHR, Michael Link, said."], "Michael Link", id="quote, post, name, said"),
@@ -90,3 +92,13 @@ def test_a_surname_led_title_and_the_full_name_are_one_speaker():
     found = find_people(paras, [], STOP)
     assert [(p.name, p.role) for p in found.found] == [("Karel De Gucht", "OSCE Chairman-in-Office")]
     assert speakers(*paras) == ["Karel De Gucht"]
+
+
+def test_a_role_in_apposition_is_preferred_to_a_form_of_address():
+    found = find_people(["Ambassador Jan Braathu, Head of the OSCE Mission to Serbia, opened the event.",
+                         "Mr. John Smith, Director of the Conflict Prevention Centre, spoke.",
+                         "Ambassador Jane Doe opened the second session."], [], STOP)
+    assert [(p.name, p.role) for p in found.found] == [
+        ("Jan Braathu", "Head of the OSCE Mission to Serbia"),
+        ("John Smith", "Director of the Conflict Prevention Centre"),
+        ("Jane Doe", "Ambassador")]

@@ -14,6 +14,7 @@ import sys
 from argparse import Namespace
 from dataclasses import dataclass
 from datetime import date as date_cls
+from functools import lru_cache
 from typing import Any, Protocol
 
 from kg import ingest
@@ -92,7 +93,12 @@ def release_place(layout: Layout, dateline: Dateline | None, gazetteer: Gazettee
         raw = _PLACES.split(layout.place.strip())[0]
     if not raw:
         return None
-    name = city_case(raw.strip())
+    return _canonical_place(gazetteer, city_case(raw.strip()))
+
+
+@lru_cache(maxsize=4096)
+def _canonical_place(gazetteer: GazetteerLike, name: str) -> str:
+    """``name`` as ``Gazetteer.place`` spells it (cached: an archive has a few hundred dateline cities)."""
     known = gazetteer.place(name)
     return known[0] if known else name
 

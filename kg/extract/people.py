@@ -46,6 +46,13 @@ def _particles() -> frozenset[str]:
 
 
 @cache
+def _courtesy() -> frozenset[str]:
+    """Titles that are a form of address, not a post ("Ambassador", "Mr"): never a post's holder, and a
+    role in apposition after the name says more."""
+    return frozenset(t.rstrip(".") for t in terms("courtesy"))
+
+
+@cache
 def _title_words() -> frozenset[str]:
     """Capitalised words of titles ("Minister", "Chair-in-Office"): never part of a person's name."""
     return frozenset(w.rstrip(".") for t in terms("title") for w in t.split() if w[:1].isupper())
@@ -60,7 +67,6 @@ def _title_re() -> re.Pattern[str]:
 _LEADING_CAPS = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*\s+)*$")
 _CAPS = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*")
 _POST_TAIL = re.compile(r"(?:\s+(?:(?:of|for|on|in|to|the)\s+)*[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*)*")  # "… of the Mission"
-_COURTESY = frozenset({"Mr", "Ms", "Mrs", "Dr"})  # titles that name no post
 
 
 @lru_cache(maxsize=1 << 16)
@@ -109,7 +115,7 @@ class People:
         """The person whose role is the post ``text`` names without a name ("the Head of Mission",
         "the ODIHR Director"): every capitalised word of the post phrase occurs in their role."""
         for m in _title_re().finditer(text):
-            if m.group() in _COURTESY:
+            if m.group() in _courtesy():
                 continue
             lead = _LEADING_CAPS.search(text, 0, m.start())
             tail = _POST_TAIL.match(text, m.end())
@@ -211,7 +217,9 @@ def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -
             if j - i >= 2:
                 start, end = toks[i][1], toks[j - 1][2]
                 name = text[start:end]
-                role = _role(text, floor, start) or _role_after(text, end)
+                role = _role(text, floor, start)
+                if role is None or role.rstrip(".") in _courtesy():  # "Ambassador X, Head of the Mission to Y,"
+                    role = _role_after(text, end) or role
                 if role is not None or (known_re and known_re.fullmatch(name)):
                     hits.append((start, name, role))
                     floor = end
