@@ -523,6 +523,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
 
             spill = Spill(tmp / ".spill")
             objects = prev.objects if layout else Counter()  # object digest → published segments holding it
+            totals = prev.totals if layout else Stats()  # the published segments' statistics
             added: list[bytes] = []  # the local lines of the segments rendered now (store update)
             seen: dict[str, str] = {}
             entries: list[Entry] = []
@@ -546,6 +547,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                 if piece is not None:
                     segments.append(spill.add(key, piece))
                     objects.update(piece.objects)
+                    totals.add(piece.stats)
                     local = piece.nt
                     if update:
                         added.append(local)
@@ -569,19 +571,20 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                                      (layout, out / "osce-kg.nt.gz") if layout else None)
             sign(new_layout, tmp, ("osce-kg.ttl", "osce-kg.jsonld", "osce-kg.nt.gz", f"{buildcache.FOLDER}/{buildcache.NT}"))
             shutil.rmtree(tmp / ".spill")
-            removed = [previous(k) for k in layout.segments if k not in new_layout.segments] if layout else []
-        for nt in removed:
+            gone_keys = [k for k in layout.segments if k not in new_layout.segments] if layout else []
+            removed = [previous(k) for k in gone_keys]
+        for k, nt in zip(gone_keys, removed):
+            totals.add(prev.entries[k].stats, -1)  # type: ignore[arg-type]
             for d in object_digests(nt):
                 objects[d] -= 1
                 if not objects[d]:
                     del objects[d]
-        totals = Stats()
-        for e in published:
-            totals.add(e.stats)  # type: ignore[arg-type]
-        totals.add(final.stats)
+        dataset = Stats()
+        dataset.add(totals)
+        dataset.add(final.stats)
         date = source_date(e.date for e in published if e.date)
         description = Graph().parse(ONTOLOGY_DIR / "dataset.ttl", format="turtle", publicID=base)
-        void = void_graph(totals, len(objects) + len(final.objects - objects.keys()), tmp,
+        void = void_graph(dataset, len(objects) + len(final.objects - objects.keys()), tmp,
                           DatasetInfo(base, date, __version__), description)
         write_atomic(tmp / "void.ttl", turtle(void, base))
         reference_report = Graph().parse(data=shared["report_nt"], format="nt")
@@ -589,11 +592,11 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         if not shared["conforms"]:
             notes.append(f"reference graph: {shared['violations']} SHACL violations (see validation.ttl)")
         counts = {"pages": len(entries), "published": len(published), "rejected": len(entries) - len(published),
-                  "reused": sum(e.reused for e in entries), "triples": totals.triples}
+                  "reused": sum(e.reused for e in entries), "triples": dataset.triples}
         write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
         cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): replace(e, reused=False)
                                                     for e in entries if e.sha256},
-                                 shared, new_layout, objects, shared_lines)
+                                 shared, new_layout, objects, totals, shared_lines)
         buildcache.save(cache, tmp / buildcache.FOLDER)
         write_checksums(tmp)
         times["publish"] = time.perf_counter() - t
@@ -625,7 +628,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         shutil.rmtree(tmp, ignore_errors=True)
     times["total"] = time.perf_counter() - started
     return Summary(len(entries), len(published), sum(e.reused for e in published),
-                   [e for e in entries if e.stage], totals.triples, times, notes)
+                   [e for e in entries if e.stage], dataset.triples, times, notes)
 
 
 def main(args: Any) -> int:

@@ -78,6 +78,7 @@ class Cache:
     shared: dict[str, Any] | None = None     # reference/ontology N-Triples and the reference's SHACL report
     layout: Layout | None = None             # where the published segments are in the dumps
     objects: Counter[int] = field(default_factory=Counter)  # object digest → published segments holding it
+    totals: Stats = field(default_factory=Stats)  # the published segments' statistics, summed
     shared_lines: bytes = b""                # the releases graph's lines about shared nodes, sorted
 
 
@@ -108,7 +109,7 @@ def load(folder: Path, fp: str) -> Cache:
     if not isinstance(cache, Cache) or cache.fingerprint != fp:
         return Cache(fp)
     if cache.layout is not None and not cache.layout.intact(folder.parent):
-        cache.layout, cache.objects, cache.shared_lines = None, Counter(), b""
+        cache.layout, cache.objects, cache.shared_lines, cache.totals = None, Counter(), b"", Stats()
     return cache
 
 
