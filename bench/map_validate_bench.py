@@ -9,7 +9,9 @@ of a ``kg build`` output's ``build.json`` (so extraction is not part of the meas
   build's map stage also runs;
 - validation, in chunks of ``kg.build.CHUNK`` releases as the build's workers do: pySHACL on each chunk
   (``--validator pyshacl``) against shacl-rust screening each chunk with pySHACL on the flagged releases
-  only (``--validator fast``); both must reject the same releases.
+  only (``--validator fast``); both must reject the same releases. ``--bad-every K`` gives every K-th
+  record a Source field that names no OSCE structure, so that it is rejected (the generated pages all
+  conform), to include the cost of reporting flagged releases.
 
 Figures: bench/README.md and docs/validate.md.
 """
@@ -57,12 +59,16 @@ def main() -> None:
     ap.add_argument("build_json", type=Path, help="build.json of a kg build output")
     ap.add_argument("--old-rev", default="e52793c", help="git revision of the old mapper (default: %(default)s)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--bad-every", type=int, default=0, metavar="K", help="make every K-th release invalid")
     args = ap.parse_args()
 
     doc = json.loads(args.build_json.read_text())
     minter = Minter(doc["base"])
     ctx = build.context(minter, ontology_graph(), reference_graph(minter), ROOT, {})
     records = [Release.from_json(p["release"]) for p in doc["pages"].values() if p["release"]]
+    if args.bad_every:
+        records = [replace(r, sources=["Ministry of Silly Walks"]) if i % args.bad_every == 0 else r
+                   for i, r in enumerate(records)]
     n = len(records)
     print(f"{n} release records from {args.build_json}")
 
@@ -107,8 +113,8 @@ def main() -> None:
           f"map + validate {figures['map new'] + figures['validate fast']:.2f} s "
           f"(+ to_json {figures['to_json']:.2f} s); {len(rejected_fast)} releases rejected by both")
     if args.json:
-        args.json.write_text(json.dumps({"releases": n, "old_rev": args.old_rev, "cpu_seconds": figures,
-                                         "rejected": len(rejected_fast)}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"releases": n, "old_rev": args.old_rev, "bad_every": args.bad_every,
+                                         "cpu_seconds": figures, "rejected": len(rejected_fast)}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
