@@ -185,13 +185,13 @@ TEXT = st.text(st.one_of(st.sampled_from('\\"\n\r\t\b\f\x00\x1f\x7f\x80\u2028\uf
                          st.characters(exclude_categories=("Cs",))))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500, deadline=None, database=None)
 @given(TEXT)
 def test_plain_literals_are_written_as_pyoxigraph_writes_them(text: str):
     assert _ours(literal(text)) == _oxigraph(ox.Literal(text))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(TEXT, st.sampled_from(["date", "dateTime", "integer", "string"]))
 def test_typed_literals_are_written_as_pyoxigraph_writes_them(text: str, datatype: str):
     dt = XSD_NS + datatype
@@ -199,6 +199,7 @@ def test_typed_literals_are_written_as_pyoxigraph_writes_them(text: str, datatyp
     assert ours == _oxigraph(ox.Literal(text, datatype=ox.NamedNode(dt)))  # xsd:string is written plain
 
 
+@settings(database=None)
 @given(st.integers())
 def test_integers_are_written_as_pyoxigraph_writes_them(n: int):
     assert _ours(integer(n)) == _oxigraph(ox.Literal(n))
