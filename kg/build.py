@@ -11,6 +11,7 @@ file into a temporary folder beside the output, and swaps it into place (``kg.at
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -39,7 +40,7 @@ from kg.iris import OSCE, SCHEMA, Minter
 from kg.map import Mapper, Triple, line, ntriples
 from kg.paths import ONTOLOGY_DIR, SHAPES_DIR
 from kg.buildcache import Entry
-from kg.publish import (DatasetInfo, Layout, Piece, PublishError, Segment, Spill, Stats, canonical, object_digests, render,
+from kg.publish import (DatasetInfo, Layout, Piece, PublishError, Segment, Spill, Stats, canonical, measure_nt, render,
                         render_final, sign, to_oxigraph, turtle, void_graph, write_atomic, write_checksums, write_dumps)
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph
@@ -292,7 +293,7 @@ def _published(r: PageResult, minter: Minter) -> tuple[Entry, Piece | None]:
     except PublishError as e:
         entry.stage, entry.reason = "publish", str(e)
         return entry, None
-    entry.iri, entry.stats, entry.shared = iri, piece.stats, piece.shared
+    entry.iri, entry.shared = iri, piece.shared
     return entry, piece
 
 
@@ -322,6 +323,7 @@ def _run(ctx: Context, paths: list[str], jobs: int, progress: bool,
         if jobs <= 1 or len(chunks) <= 1:
             done = map(_work_published, chunks)
         else:
+            gc.freeze()  # the workers' garbage collector then never walks (and copies) the inherited heap
             pool = mp.get_context("fork").Pool(min(jobs, len(chunks)))
             done = pool.imap(_work_published, chunks)
         for chunk, chunk_timing in done:
@@ -333,6 +335,7 @@ def _run(ctx: Context, paths: list[str], jobs: int, progress: bool,
         if pool is not None:
             pool.terminate()
             pool.join()
+            gc.unfreeze()
         if bar is not None:
             bar.close()
         _CTX = None
@@ -355,15 +358,18 @@ def _shared(minter: Minter) -> dict[str, Any]:
 
 def _keys(paths: list[str], root: Path) -> list[str | None]:
     """Each page's cache key (sha256 of its bytes and its relative path); None when it cannot be read."""
-    def one(path: str) -> str | None:
-        try:
-            with open(path, "rb") as f:
-                return buildcache.key(hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest(), _relpath(path, root))
-        except OSError:
-            return None
+    def some(chunk: list[str]) -> list[str | None]:
+        keys: list[str | None] = []
+        for path in chunk:
+            try:
+                with open(path, "rb") as f:
+                    keys.append(buildcache.key(hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest(), _relpath(path, root)))
+            except OSError:
+                keys.append(None)
+        return keys
 
-    with ThreadPoolExecutor(4) as pool:
-        return list(pool.map(one, paths, chunksize=256))
+    with ThreadPoolExecutor(4) as pool:  # reads and hashlib release the GIL
+        return [k for keys in pool.map(some, _chunks(paths, 1024)) for k in keys]
 
 
 def _reusable(entry: Entry | None, key: str, layout: Layout | None) -> bool:
@@ -492,7 +498,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     root = seeds.resolve()
     paths = list(expand([str(root)]))
     keys = _keys(paths, root)
-    found = {i: replace(prev.entries[k], reused=True) for i, k in enumerate(keys)
+    found = {i: prev.entries[k] for i, k in enumerate(keys)
              if k is not None and _reusable(prev.entries.get(k), k, layout)}
     todo = [i for i in range(len(paths)) if i not in found]
     shared = prev.shared or _shared(minter)
@@ -508,6 +514,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     stage_times: Counter[str] = Counter()
     notes: list[str] = []
     old_nt = out / buildcache.FOLDER / buildcache.NT
+    old_files = (out / "osce-kg.ttl", out / "osce-kg.jsonld", old_nt)
     fresh: Iterator[tuple[Entry, Piece | None]] = iter(())
     try:
         if todo:
@@ -552,7 +559,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                     if update:
                         added.append(local)
                 else:
-                    segments.append(layout.segment(out, old_nt, key)._replace(iri=entry.iri))  # type: ignore[union-attr]
+                    segments.append(layout.segment(old_files, key, entry.iri))  # type: ignore[union-attr]
                     local = previous(key) if loader else b""
                 if loader:
                     loader.send(_nquads(local, graph))
@@ -571,11 +578,11 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                                      (layout, out / "osce-kg.nt.gz") if layout else None)
             sign(new_layout, tmp, ("osce-kg.ttl", "osce-kg.jsonld", "osce-kg.nt.gz", f"{buildcache.FOLDER}/{buildcache.NT}"))
             shutil.rmtree(tmp / ".spill")
-            gone_keys = [k for k in layout.segments if k not in new_layout.segments] if layout else []
-            removed = [previous(k) for k in gone_keys]
-        for k, nt in zip(gone_keys, removed):
-            totals.add(prev.entries[k].stats, -1)  # type: ignore[arg-type]
-            for d in object_digests(nt):
+            removed = [previous(k) for k in layout.segments if k not in new_layout.segments] if layout else []
+        for nt in removed:
+            stats, digests = measure_nt(nt, base)
+            totals.add(stats, -1)
+            for d in digests:
                 objects[d] -= 1
                 if not objects[d]:
                     del objects[d]
@@ -592,10 +599,9 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         if not shared["conforms"]:
             notes.append(f"reference graph: {shared['violations']} SHACL violations (see validation.ttl)")
         counts = {"pages": len(entries), "published": len(published), "rejected": len(entries) - len(published),
-                  "reused": sum(e.reused for e in entries), "triples": dataset.triples}
+                  "reused": len(found), "triples": dataset.triples}
         write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
-        cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): replace(e, reused=False)
-                                                    for e in entries if e.sha256},
+        cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): e for e in entries if e.sha256},
                                  shared, new_layout, objects, totals, shared_lines)
         buildcache.save(cache, tmp / buildcache.FOLDER)
         write_checksums(tmp)
@@ -627,7 +633,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
             loader.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     times["total"] = time.perf_counter() - started
-    return Summary(len(entries), len(published), sum(e.reused for e in published),
+    return Summary(len(entries), len(published), sum(e.stage is None for e in found.values()),
                    [e for e in entries if e.stage], dataset.triples, times, notes)
 
 

@@ -281,9 +281,9 @@ def measure(rows: list[Row], base: str) -> tuple[Stats, set[int]]:
     return st, {digest(r[2]) for r in rows}
 
 
-def object_digests(nt: bytes) -> set[int]:
-    """The digests of the objects of N-Triples lines."""
-    return {digest(r[2]) for r in _rows(nt.splitlines(keepends=True))}
+def measure_nt(nt: bytes, base: str) -> tuple[Stats, set[int]]:
+    """``measure`` of distinct N-Triples lines."""
+    return measure(_rows(nt.splitlines(keepends=True)), base)
 
 
 # --- segments -----------------------------------------------------------------------------------------
@@ -369,39 +369,39 @@ def assemble(path: Path, parts: Sequence[Part]) -> list[int]:
     (adjacent ranges of one file in one call). Returns each part's offset in ``path``."""
     offsets: list[int] = []
     sources: dict[Path, int] = {}
-    pending: Ref | None = None
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 
-    def flush() -> None:
-        if pending is None:
+    def copy(source: Path | None, start: int, length: int) -> None:
+        if source is None:
             return
-        src = sources.get(pending.path)
+        src = sources.get(source)
         if src is None:
-            src = sources[pending.path] = os.open(pending.path, os.O_RDONLY)
+            src = sources[source] = os.open(source, os.O_RDONLY)
         done = 0
-        while done < pending.length:
-            n = os.copy_file_range(src, fd, pending.length - done, pending.offset + done)
+        while done < length:
+            n = os.copy_file_range(src, fd, length - done, start + done)
             if n == 0:
-                raise OSError(f"{pending.path}: shorter than the recorded segment")
+                raise OSError(f"{source}: shorter than the recorded segment")
             done += n
 
     try:
         at = 0
+        source, start, length = None, 0, 0  # the range to copy next (adjacent refs joined)
         for part in parts:
             offsets.append(at)
-            if isinstance(part, Ref):
-                if pending is not None and pending.path == part.path and pending.offset + pending.length == part.offset:
-                    pending = pending._replace(length=pending.length + part.length)
+            if type(part) is Ref:
+                if part.path == source and start + length == part.offset:
+                    length += part.length
                 else:
-                    flush()
-                    pending = part
+                    copy(source, start, length)
+                    source, start, length = part
                 at += part.length
             else:
-                flush()
-                pending = None
-                os.write(fd, part)
+                copy(source, start, length)
+                source = None
+                os.write(fd, part)  # type: ignore[arg-type]
                 at += len(part)
-        flush()
+        copy(source, start, length)
     finally:
         os.close(fd)
         for src in sources.values():
@@ -448,12 +448,10 @@ class Layout:
     members: dict[str, tuple[int, int]] = field(default_factory=dict)     # member key → offset, length
     files: dict[str, tuple[int, int]] = field(default_factory=dict)       # relative path → size, mtime_ns
 
-    def segment(self, out: Path, nt: Path, key: str) -> Segment | None:
-        at = self.segments.get(key)
-        if at is None:
-            return None
-        return Segment(key, "", Ref(out / "osce-kg.ttl", at[0], at[1]), Ref(out / "osce-kg.jsonld", at[2], at[3]),
-                       Ref(nt, at[4], at[5]))
+    def segment(self, files: tuple[Path, Path, Path], key: str, iri: str) -> Segment:
+        """Where ``key``'s segment is in ``files``: the Turtle, JSON-LD and N-Triples this layout describes."""
+        at = self.segments[key]
+        return Segment(key, iri, Ref(files[0], at[0], at[1]), Ref(files[1], at[2], at[3]), Ref(files[2], at[4], at[5]))
 
     def intact(self, out: Path) -> bool:
         """True when the files this layout describes are still as written."""

@@ -71,7 +71,7 @@ def _publish(out: Path, releases: dict[str, str] = RELEASES, previous=None, reus
         key = f"{hashlib.sha256(nt.encode()).hexdigest()} {iri}"  # like a page's sha256 and path
         if iri in reuse:
             layout, folder = previous
-            segments.append(layout.segment(folder, folder / "all.nt", key)._replace(iri=iri))
+            segments.append(layout.segment((folder / "osce-kg.ttl", folder / "osce-kg.jsonld", folder / "all.nt"), key, iri))
         else:
             segments.append(spill.add(key, piece))
     spill.close()
