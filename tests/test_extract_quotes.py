@@ -53,6 +53,10 @@ def speakers(*paragraphs: str) -> list[str | None]:
     pytest.param([f"Ambassador Jan Braathu told journalists: “{Q}.”"], "Jan Braathu", id="name told: quote"),
     pytest.param([f"In her speech, Ambassador Jane Smith stressed: “{Q}.”"], "Jane Smith", id="name stressed: quote"),
     pytest.param([f"\"{Q},\" said Ambassador Jan Braathu."], "Jan Braathu", id="straight quotes"),
+    pytest.param([BRAATHU, f"Braathu welcomed the progress, saying: “{Q}.”"], "Jan Braathu", id="name …, saying: quote"),
+    pytest.param([BRAATHU, f"Braathu praised the staff, adding that “{Q}.”"], "Jan Braathu", id="name …, adding that quote"),
+    pytest.param([BRAATHU, f"“{Q},” Braathu underscored."], "Jan Braathu", id="quote, name underscored"),
+    pytest.param([BRAATHU, f"“{Q},” reiterated Braathu."], "Jan Braathu", id="quote, reiterated name"),
 ])
 def test_speaker_of_one_phrasing(paragraphs, expected):
     assert speakers(*paragraphs) == [expected]
