@@ -44,7 +44,7 @@ from kg.publish import (DatasetInfo, Layout, Piece, PublishError, Segment, Spill
                         render_final, sign, to_oxigraph, turtle, void_graph, write_atomic, write_checksums, write_dumps)
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph
-from kg.shaclfast import FastValidator, UnsupportedShapes
+from kg.shaclfast import FastValidator, ForkedAfterUse, UnsupportedShapes
 from kg.store import STORE_NAME, Loader, is_current, update_store
 from kg.validate import Violation, default_shapes, validate
 
@@ -171,11 +171,12 @@ def _work(paths: list[str]) -> tuple[list[PageResult], Counter[str]]:
 
 def _failing(ctx: Context, triples: list[Triple]) -> set[str] | None:
     """The focus nodes (N-Triples terms) the chunk's validation flags, or None when the chunk conforms.
-    The fast validator screens when there is one (pySHACL when it cannot read the data)."""
+    The fast validator screens when there is one (pySHACL when it cannot read the data or cannot run in
+    this process)."""
     if ctx.fast is not None:
         try:
             return ctx.fast.focus_nodes(triples, _context(ctx, triples)) or None
-        except ValueError:
+        except (ValueError, ForkedAfterUse):
             pass
     batch = validate(_graph(ctx, triples), ctx.shapes)
     return None if batch.conforms else {f"<{v.focus}>" for v in batch.violations}

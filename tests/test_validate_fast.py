@@ -9,6 +9,7 @@ and byte-identical builds under ``--validator fast`` and ``--validator pyshacl``
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import shutil
 import subprocess
@@ -283,6 +284,26 @@ def _renamed(ts: list[Triple], old: str, new: str) -> list[Triple]:
 def _with(ctx: build.Context, fast: FastValidator | None) -> build.Context:
     from dataclasses import replace
     return replace(ctx, fast=fast)
+
+
+def _reject_in_child(ctx: build.Context, triples: list[Triple]) -> str | None:
+    res = build.PageResult("child")
+    build._validate_chunk(ctx, [(res, triples)])
+    return res.reason
+
+
+def test_forked_child_of_a_process_that_screened_falls_back_to_pyshacl(ctx: build.Context,
+                                                                       releases: list[list[Triple]]):
+    """shacl-rust's thread pool does not survive fork(): the child validates with pySHACL instead of hanging."""
+    bad = [t for t in releases[0] if t[1] != "<https://schema.org/sourceOrganization>"]
+    assert ctx.fast is not None and ctx.fast.focus_nodes(bad, build._context(ctx, bad))  # used here, then fork
+    build._CTX = ctx
+    try:
+        with mp.get_context("fork").Pool(1) as pool:
+            reason = pool.apply_async(_reject_in_child, (ctx, bad)).get(timeout=120)
+    finally:
+        build._CTX = None
+    assert reason is not None and reason.startswith("sourceOrganization MinCount")
 
 
 # ---- unsupported shapes: a clear error, and pySHACL for everything ----
