@@ -198,14 +198,22 @@ def _run_re() -> re.Pattern[str]:
     return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles})\s+)?{_CAPWORD})+")
 
 
+@lru_cache(maxsize=1 << 16)
+def _name_flags(run: str, stop: frozenset[str]) -> tuple[bool, ...] | None:
+    """Which words of a capitalised run are name words; None when fewer than two are (no name in it).
+    Cached: the same runs ("OSCE Mission", "The OSCE Office") recur on most pages."""
+    flags = tuple(_name_word(t, stop) for t in run.split())
+    return flags if sum(flags) >= 2 else None
+
+
 def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -> list[tuple[int, str, str | None]]:
     """(offset, full name, role) of every full name in one paragraph, in order."""
     hits: list[tuple[int, str, str | None]] = []
     floor = 0
     particles = _particles()
     for run in _run_re().finditer(text):
-        names = [_name_word(t, stop) for t in run.group().split()]
-        if sum(names) < 2:  # a name is two name words or more
+        names = _name_flags(run.group(), stop)
+        if names is None:
             continue
         toks = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, run.start(), run.end())]
         i = 0
