@@ -98,7 +98,9 @@ def diff(a: Any, b: Any, limit: int = 3) -> str:
     if a == b:
         return ""
     if not (isinstance(a, list) and isinstance(b, list)):
-        return f"{a!r} != {b!r}"
+        def brief(x: Any) -> str:
+            return f"{len(x)} rows" if isinstance(x, list) else repr(x)
+        return f"{brief(a)} != {brief(b)}"
     sa, sb = set(map(repr, a)), set(map(repr, b))
     only_a, only_b = sorted(sa - sb)[:limit], sorted(sb - sa)[:limit]
     return f"{len(a)} vs {len(b)} rows; only first: {only_a}; only second: {only_b}"
