@@ -78,6 +78,34 @@ def test_rebuild_from_cache_publishes_what_a_clean_build_publishes(tmp_path: Pat
     assert any("ended his visit" in q for q in updated) and not any("concluded his visit" in q for q in updated)
 
 
+def _same_as_clean(seeds: Path, out: Path, clean: Path) -> None:
+    shutil.rmtree(clean, ignore_errors=True)
+    assert kg_build(seeds, clean).returncode == 0
+    for name in FILES[:-2]:
+        assert (out / name).read_bytes() == (clean / name).read_bytes(), name
+    assert _quads(open_store(out)) == _quads(open_store(clean))
+
+
+def test_rebuild_after_pages_removed_and_added_or_a_dump_edited_equals_a_clean_build(tmp_path: Path):
+    seeds = _seeds(tmp_path)
+    out = tmp_path / "out"
+    assert kg_build(seeds, out).returncode == 0
+    (seeds / "902_unknown_source.txt").unlink()
+    text = (SEEDS_DIR / PAGE).read_text(encoding="utf-8")
+    (seeds / "903_new.txt").write_text(text.replace("concludes visit to Tajikistan", "concludes visit 903"),
+                                       encoding="utf-8")
+    again = kg_build(seeds, out)
+    assert "3 pages read, 3 releases published (2 reused unchanged), 0 rejected" in again.stderr, again.stderr
+    assert "note: store updated from the previous build's" in again.stderr
+    _same_as_clean(seeds, out, tmp_path / "clean")
+
+    with (out / "osce-kg.ttl").open("ab") as f:  # the previous dumps no longer hold what the cache says
+        f.write(b"# edited\n")
+    edited = kg_build(seeds, out)
+    assert "3 releases published (0 reused unchanged)" in edited.stderr, edited.stderr
+    _same_as_clean(seeds, out, tmp_path / "clean")
+
+
 def test_cache_is_ignored_under_another_fingerprint_or_when_unreadable(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch):
     out = tmp_path / "out"
