@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import socket
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse, serialize
+from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -91,15 +94,38 @@ def write_dataset(graphs: dict[str, Path], out: Path) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def seeds_build(tmp_path_factory) -> Path:
-    """The seeds built by ``kg build`` into a temporary output folder."""
-    out = tmp_path_factory.mktemp("seeds-build") / "output"
+def build_seeds(out: Path) -> Path:
+    """``kg build`` of the seeds into ``out``; fails the test with the build's stderr when it does not publish."""
     run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(ROOT / "seeds"), "--out", str(out),
                           "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     if run.returncode != 0 or not (out / "osce-kg.trig").is_file():
         pytest.fail(f"kg build of the seeds failed ({run.returncode}): {run.stderr.strip()[-2000:]}")
     return out
+
+
+@pytest.fixture(scope="session")
+def seeds_build(tmp_path_factory) -> Path:
+    """The seeds built by ``kg build`` into a temporary output folder (read-only for the tests)."""
+    return build_seeds(tmp_path_factory.mktemp("seeds-build") / "output")
+
+
+@pytest.fixture(scope="session")
+def dump(seeds_build) -> Graph:
+    """The seeds' build's N-Triples dump, parsed by rdflib."""
+    return Graph().parse(data=gzip.decompress((seeds_build / "osce-kg.nt.gz").read_bytes()).decode(), format="nt")
+
+
+@pytest.fixture(scope="session")
+def base(seeds_build) -> str:
+    """The base IRI the seeds were built with."""
+    return json.loads((seeds_build / "build.json").read_text())["base"]
+
+
+@pytest.fixture(scope="module")
+def client(server) -> Iterator[httpx.Client]:
+    """An HTTP client on the seeds' server."""
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

@@ -3,29 +3,18 @@ rdflib-endpoint, all serving the seeds' build."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
 
-from kg.paths import ONTOLOGY_DIR, ROOT, SEEDS_DIR
+from kg.paths import ONTOLOGY_DIR, ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 import servers  # noqa: E402
 from results import KNOWN_DIFFERENCES as KNOWN, answer, diff  # noqa: E402
 
 QUERIES = sorted((ONTOLOGY_DIR / "queries").glob("*.rq"))
-
-
-@pytest.fixture(scope="module")
-def seeds_build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("seeds") / "out"
-    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(SEEDS_DIR), "--out", str(out),
-                          "--quiet"], capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,12 @@ What each response should hold is read independently from the build's own dump (
 
 from __future__ import annotations
 
-import gzip
 import html
 import re
-import json
 from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, VOID
@@ -22,24 +19,6 @@ from rdflib.namespace import OWL, RDF, VOID
 SCHEMA = Namespace("https://schema.org/")
 OSCE = Namespace("https://w3id.org/osce-kg/ontology#")
 RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt"}
-
-
-@pytest.fixture(scope="module")
-def dump(server) -> Graph:
-    g = Graph()
-    g.parse(data=gzip.decompress((Path(server.data_dir) / "osce-kg.nt.gz").read_bytes()).decode(), format="nt")
-    return g
-
-
-@pytest.fixture(scope="module")
-def base(server) -> str:
-    return json.loads((Path(server.data_dir) / "build.json").read_text())["base"]
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    with httpx.Client(base_url=server.url, timeout=30) as c:
-        yield c
 
 
 def local(iri: str, base: str) -> str:

@@ -6,10 +6,7 @@ on the landing page and on entity pages is followed, and every example query is 
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -22,24 +19,6 @@ from kg.serve.pages import examples
 
 SCHEMA = Namespace("https://schema.org/")
 OSCE = Namespace("https://w3id.org/osce-kg/ontology#")
-
-
-@pytest.fixture(scope="module")
-def dump(server) -> Graph:
-    g = Graph()
-    g.parse(data=gzip.decompress((Path(server.data_dir) / "osce-kg.nt.gz").read_bytes()).decode(), format="nt")
-    return g
-
-
-@pytest.fixture(scope="module")
-def base(server) -> str:
-    return json.loads((Path(server.data_dir) / "build.json").read_text())["base"]
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    with httpx.Client(base_url=server.url, timeout=30) as c:
-        yield c
 
 
 def page_path(iri: URIRef, base: str) -> str:

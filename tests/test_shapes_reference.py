@@ -7,7 +7,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
 from kg.gazetteer import Gazetteer
-from kg.iris import OSCE, SCHEMA
+from kg.iris import OSCE
 from kg.paths import SHAPES_DIR
 from kg.reference import ontology_graph, reference_graph
 from kg.validate import load_shapes, validate

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from pyoxigraph import (BlankNode, Dataset, Literal, NamedNode, Quad, QueryBoolean, QueryResultsFormat, RdfFormat,
                         CanonicalizationAlgorithm, parse, parse_query_results)
-from rdflib import RDF, Graph, Namespace, URIRef
+from rdflib import RDF, Graph, Namespace
 from rdflib.collection import Collection
 
 from conftest import SHARED, shared, write_dataset
