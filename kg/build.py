@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import import_module
+from json.encoder import encode_basestring  # json.dumps' own string encoder (ensure_ascii=False)
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -43,7 +44,7 @@ from kg.buildcache import Entry
 from kg.publish import (DatasetInfo, Layout, Piece, PublishError, Segment, Spill, Stats, canonical, measure_nt, render,
                         render_final, sign, to_oxigraph, turtle, void_graph, write_atomic, write_checksums, write_dumps)
 from kg.record import ExtractionError, Release, SourceRef
-from kg.reference import ontology_graph, reference_graph
+from kg.reference import ontology_graph, reference_graph, shared_reference
 from kg.shaclfast import FastValidator, ForkedAfterUse, UnsupportedShapes
 from kg.store import STORE_NAME, Loader, is_current, update_store
 from kg.validate import Violation, default_shapes, validate
@@ -357,20 +358,29 @@ def _shared(minter: Minter) -> dict[str, Any]:
             "report_nt": check.report.serialize(format="nt")}
 
 
-def _keys(paths: list[str], root: Path) -> list[str | None]:
-    """Each page's cache key (sha256 of its bytes and its relative path); None when it cannot be read."""
-    def some(chunk: list[str]) -> list[str | None]:
-        keys: list[str | None] = []
+def _keys(paths: list[str], root: Path, known: dict[str, buildcache.Stat]) -> tuple[list[str | None], dict[str, buildcache.Stat]]:
+    """Each page's cache key (sha256 of its bytes and its relative path; None when it cannot be read) and
+    its file signature. A page whose signature ``known`` holds is not read again (``buildcache.Stat``)."""
+    def some(chunk: list[str]) -> list[tuple[str, buildcache.Stat] | None]:
+        out: list[tuple[str, buildcache.Stat] | None] = []
         for path in chunk:
+            rel = _relpath(path, root)
             try:
-                with open(path, "rb") as f:
-                    keys.append(buildcache.key(hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest(), _relpath(path, root)))
+                st = os.stat(path)
+                sig = buildcache.signature(st)
+                old = known.get(rel)
+                if old is None or old[:-1] != sig:
+                    with open(path, "rb") as f:
+                        old = (*sig, hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest())
+                out.append((rel, old))
             except OSError:
-                keys.append(None)
-        return keys
+                out.append(None)
+        return out
 
     with ThreadPoolExecutor(4) as pool:  # reads and hashlib release the GIL
-        return [k for keys in pool.map(some, _chunks(paths, 1024)) for k in keys]
+        found = [x for some_found in pool.map(some, _chunks(paths, 1024)) for x in some_found]
+    keys = [None if x is None else buildcache.key(x[1][-1], x[0]) for x in found]
+    return keys, {x[0]: x[1] for x in found if x is not None and buildcache.settled(x[1])}
 
 
 def _reusable(entry: Entry | None, key: str, layout: Layout | None) -> bool:
@@ -421,8 +431,8 @@ def _build_json(base: str, entries: list[Entry], counts: dict[str, int], date: s
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     by_sha = {e.sha256: e for e in sorted(entries, key=lambda e: e.path) if e.sha256}
-    pages = b",".join(b'%s:{"path":%s,"release":%s}' % (enc(sha), enc(by_sha[sha].path), by_sha[sha].release)
-                      for sha in sorted(by_sha))
+    pages = b",".join(b'"%s":{"path":%s,"release":%s}' % (sha.encode(), encode_basestring(e.path).encode(), e.release)
+                      for sha, e in sorted(by_sha.items()))  # a sha256 is hex: no escaping
     rejected = [{"path": e.path, "sha256": e.sha256, "stage": e.stage, "reason": e.reason,
                  "violations": e.violations} for e in entries if e.stage]
     return (b'{"base":%s,"counts":%s,"pages":{%s},"rejected":%s,"source_date":%s,"version":%s}\n'
@@ -466,21 +476,43 @@ class Summary:
         return "\n".join(lines)
 
 
+@dataclass
+class Prepared:
+    """What a context derives from the reference and ontology graphs (~1 s): kept in the build cache."""
+
+    gazetteer: Gazetteer
+    article_classes: dict[str, str]
+    typing: dict[str | None, str]
+    reference_lines: frozenset[str]
+
+
+def prepare(minter: Minter, ontology: Graph, reference: Graph) -> Prepared:
+    return Prepared(Gazetteer.load(minter),
+                    {str(s): str(o) for g in (ontology, reference) for s, o in g.subject_objects(OSCE.articleClass)},
+                    _typing(reference, ontology), _reference_lines(reference))
+
+
 def context(minter: Minter, ontology: Graph, reference: Graph, root: Path,
             cache: dict[str, dict[str, Any]], validator: str = "fast") -> Context:
     """The state the workers need: gazetteer, mapper, release shapes and their validator, reference typing
     and lines, reusable records."""
-    gazetteer = Gazetteer.load(minter)
+    return context_from(prepare(minter, ontology, reference), minter, root, cache, validator)
+
+
+def context_from(prepared: Prepared, minter: Minter, root: Path, cache: dict[str, dict[str, Any]],
+                 validator: str = "fast") -> Context:
+    """``context`` from what ``prepare`` derived (here or in a previous build under the same fingerprint)."""
+    gazetteer = prepared.gazetteer
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     mapper = Mapper(
         minter, gazetteer, topics=_labels(gazetteer.topics()), content_types=_labels(gazetteer.content_types()),
-        article_classes={str(s): str(o) for g in (ontology, reference) for s, o in g.subject_objects(OSCE.articleClass)},
+        article_classes=prepared.article_classes,
         publisher=_iri(gazetteer.lookup(PUBLISHER)), version=__version__,
         source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00") if epoch
         else None)
     shapes = Graph().parse(RELEASE_SHAPES, format="turtle")
-    return Context(root, mapper, gazetteer, shapes, _typing(reference, ontology), cache,
-                   import_module("kg.extract").extract, _reference_lines(reference), _fast(shapes, validator))
+    return Context(root, mapper, gazetteer, shapes, prepared.typing, cache,
+                   import_module("kg.extract").extract, prepared.reference_lines, _fast(shapes, validator))
 
 
 def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = False,
@@ -498,7 +530,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     layout = prev.layout
     root = seeds.resolve()
     paths = list(expand([str(root)]))
-    keys = _keys(paths, root)
+    keys, signatures = _keys(paths, root, prev.stats)
     found = {i: prev.entries[k] for i, k in enumerate(keys)
              if k is not None and _reusable(prev.entries.get(k), k, layout)}
     todo = [i for i in range(len(paths)) if i not in found]
@@ -517,10 +549,12 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     old_nt = out / buildcache.FOLDER / buildcache.NT
     old_files = (out / "osce-kg.ttl", out / "osce-kg.jsonld", old_nt)
     fresh: Iterator[tuple[Entry, Piece | None]] = iter(())
+    prepared = prev.prepared
     try:
         if todo:
-            ctx = context(minter, ontology_graph(), reference_graph(minter), root,
-                          buildcache.Records(prev.entries.values()), validator)  # type: ignore[arg-type]
+            prepared = prepared or prepare(minter, ontology_graph(), shared_reference(minter))
+            ctx = context_from(prepared, minter, root, buildcache.Records(prev.entries.values()),  # type: ignore[arg-type]
+                               validator)
             fresh = _run(ctx, [paths[i] for i in todo], jobs or os.cpu_count() or 1, progress, stage_times)
         with (old_nt.open("rb") if layout else open(os.devnull, "rb")) as old:
             def previous(key: str) -> bytes:
@@ -603,7 +637,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                   "reused": len(found), "triples": dataset.triples}
         write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
         cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): e for e in entries if e.sha256},
-                                 shared, new_layout, objects, totals, shared_lines)
+                                 shared, new_layout, objects, totals, shared_lines, signatures, prepared)
         buildcache.save(cache, tmp / buildcache.FOLDER)
         write_checksums(tmp)
         times["publish"] = time.perf_counter() - t

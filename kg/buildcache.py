@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import pickle
+import time
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -42,6 +43,20 @@ def fingerprint(base: str) -> str:
         h.update(f"{path.relative_to(ROOT).as_posix()}\n".encode())
         h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
+
+
+Stat = tuple[int, int, int, int, int, str]  # device, inode, size, mtime_ns, ctime_ns; sha256 of the bytes
+SETTLE_NS = 2_000_000_000  # a signature younger than this may not see a write in the same clock tick
+
+
+def signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What changes whenever a file's bytes do (``ctime`` cannot be set back; renaming over it changes the inode)."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def settled(stat: Stat) -> bool:
+    """Whether a signature is old enough to be trusted next time (as git's racy-clean check)."""
+    return stat[4] < time.time_ns() - SETTLE_NS
 
 
 def key(sha256: str, path: str) -> str:
@@ -81,6 +96,8 @@ class Cache:
     objects: Counter[int] = field(default_factory=Counter)  # object digest → published segments holding it
     totals: Stats = field(default_factory=Stats)  # the published segments' statistics, summed
     shared_lines: bytes = b""                # the releases graph's lines about shared nodes, sorted
+    stats: dict[str, Stat] = field(default_factory=dict)  # page path → its file's signature and sha256
+    prepared: Any = None                     # kg.build.Prepared: what the reference graph gives a context
 
 
 class Records(Mapping[str, dict[str, Any]]):

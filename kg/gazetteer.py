@@ -21,7 +21,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg.iris import OSCE, SCHEMA, WD, Minter
-from kg.reference import normalise, reference_graph
+from kg.reference import normalise, shared_reference
 
 Period = tuple[date, date | None]
 
@@ -154,6 +154,14 @@ class Gazetteer:
                     self._surface.append((form, entity))
         self._places = self._place_index()
         self._holdings = self._holding_list()
+        # what the graph is asked after construction, computed now so a pickled gazetteer needs no graph
+        self._topics = self._concepts(OSCE.FieldOfWork)
+        self._content_types = self._concepts(OSCE.ContentType)
+        self._article_classes = {str(s): str(o) for s, o in graph.subject_objects(OSCE.articleClass)}
+
+    def __getstate__(self) -> dict:
+        """Everything but the graph (the build cache keeps a gazetteer: 1 s to rebuild from the tables)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_g"}
 
     @classmethod
     def load(cls, minter: Minter = Minter()) -> "Gazetteer":
@@ -232,20 +240,20 @@ class Gazetteer:
 
     def topics(self) -> list[Concept]:
         """(label, IRI) of the fields of work, alternative labels included."""
-        return self._concepts(OSCE.FieldOfWork)
+        return list(self._topics)
 
     def content_types(self) -> list[Concept]:
         """(label, IRI) of the content types, alternative labels included."""
-        return self._concepts(OSCE.ContentType)
+        return list(self._content_types)
 
     def article_classes(self) -> dict[str, str]:
         """Content-type concept IRI → its release class IRI (``osce:articleClass``)."""
-        return {str(s): str(o) for s, o in self._g.subject_objects(OSCE.articleClass)}
+        return dict(self._article_classes)
 
 
 @lru_cache(maxsize=8)
 def _load(minter: Minter) -> Gazetteer:
-    return Gazetteer(reference_graph(minter))
+    return Gazetteer(shared_reference(minter))  # read only
 
 
 def topics(minter: Minter = Minter()) -> list[tuple[str, str]]:

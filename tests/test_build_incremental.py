@@ -1,12 +1,14 @@
 """Incremental kg build: a rebuild from the cache publishes exactly what a clean build publishes; the
 cache is ignored when its fingerprint differs; the output folder is swapped atomically; output is clean."""
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -180,3 +182,22 @@ def test_output_folder_never_missing_during_the_swap(tmp_path: Path):
 def test_swap_falls_back_to_two_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(atomic, "exchange", lambda a, b: False)
     _swap_while_watching(tmp_path, 20)  # still ends with the newest folder in place and nothing left over
+
+
+def test_page_keys_reuse_a_settled_signature_and_rehash_a_changed_file(tmp_path: Path, monkeypatch):
+    from kg.build import _keys
+    page = tmp_path / "a.txt"
+    page.write_bytes(b"first text")
+    keys, sigs = _keys([str(page)], tmp_path, {})
+    assert keys == [buildcache.key(hashlib.sha256(b"first text").hexdigest(), "a.txt")]
+    assert sigs == {}  # written just now: a write in the same clock tick could go unseen, so not kept
+    monkeypatch.setattr(buildcache, "SETTLE_NS", 0)
+    _, sigs = _keys([str(page)], tmp_path, {})
+    forged = {"a.txt": (*sigs["a.txt"][:-1], "f" * 64)}
+    assert _keys([str(page)], tmp_path, forged)[0] == [buildcache.key("f" * 64, "a.txt")]  # not read again
+    st = page.stat()
+    time.sleep(0.05)
+    page.write_bytes(b"other text")  # same size, mtime set back: the ctime still moves
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _keys([str(page)], tmp_path, forged)[0] == [buildcache.key(hashlib.sha256(b"other text").hexdigest(), "a.txt")]
+    assert _keys([str(tmp_path / "gone.txt")], tmp_path, forged) == ([None], {})
