@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, parse, serialize
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -107,6 +107,14 @@ def build_seeds(out: Path) -> Path:
 def seeds_build(tmp_path_factory) -> Path:
     """The seeds built by ``kg build`` into a temporary output folder (read-only for the tests)."""
     return build_seeds(tmp_path_factory.mktemp("seeds-build") / "output")
+
+
+@pytest.fixture(scope="session")
+def dataset(seeds_build) -> Dataset:
+    """The seeds' build's TriG, parsed by rdflib (default graph: the union of the named graphs)."""
+    ds = Dataset(default_union=True)
+    ds.parse(seeds_build / "osce-kg.trig", format="trig")
+    return ds
 
 
 @pytest.fixture(scope="session")

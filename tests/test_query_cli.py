@@ -17,13 +17,6 @@ SCHEMA = "https://schema.org/"
 QUERY = f"SELECT ?s ?date WHERE {{ ?s a <{SCHEMA}NewsArticle> ; <{SCHEMA}datePublished> ?date }} ORDER BY ?s"
 
 
-@pytest.fixture(scope="module")
-def dataset(seeds_build) -> Dataset:
-    ds = Dataset(default_union=True)
-    ds.parse(seeds_build / "osce-kg.trig", format="trig")
-    return ds
-
-
 def kg_query(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kg.cli", "query", *args], input=stdin, capture_output=True,
                           text=True, cwd=ROOT, timeout=60)

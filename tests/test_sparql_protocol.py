@@ -13,7 +13,7 @@ import time
 
 import httpx
 import pytest
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, TSV, TURTLE, XML, SPARQLWrapper
@@ -26,13 +26,6 @@ SELECT = f"SELECT ?s ?p ?o WHERE {{ ?s a <{SCHEMA}NewsArticle> ; ?p ?o }}"
 CONSTRUCT = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s a <{SCHEMA}NewsArticle> ; ?p ?o }}"
 CROSS_PATTERN = "?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l"
 CROSS = f"SELECT * WHERE {{ {CROSS_PATTERN} }}"
-
-
-@pytest.fixture(scope="module")
-def dataset(seeds_build) -> Dataset:
-    ds = Dataset(default_union=True)
-    ds.parse(seeds_build / "osce-kg.trig", format="trig")
-    return ds
 
 
 @pytest.fixture(scope="module")
