@@ -42,7 +42,8 @@ from kg.map import Mapper, Triple, line, ntriples
 from kg.paths import ONTOLOGY_DIR, SHAPES_DIR
 from kg.buildcache import Entry
 from kg.publish import (DatasetInfo, Layout, Piece, PublishError, Segment, Spill, Stats, canonical, measure_nt, render,
-                        render_final, sign, to_oxigraph, turtle, void_graph, write_atomic, write_checksums, write_dumps)
+                        hash_early, render_final, sign, to_oxigraph, turtle, void_graph, write_atomic, write_checksums,
+                        write_dumps)
 from kg.record import ExtractionError, Release, SourceRef
 from kg.reference import ontology_graph, reference_graph, shared_reference
 from kg.shaclfast import FastValidator, ForkedAfterUse, UnsupportedShapes
@@ -51,6 +52,7 @@ from kg.validate import Violation, default_shapes, validate
 
 CHUNK = 100
 STAGES = ("ingest", "extract", "map", "validate")
+DUMPS = ("osce-kg.ttl", "osce-kg.trig", "osce-kg.jsonld", "osce-kg.nt.gz")
 RELEASE_SHAPES = SHAPES_DIR / "release.ttl"  # what each release is validated against
 PUBLISHER = "Organization for Security and Co-operation in Europe"  # source of pages with no Source field
 
@@ -361,9 +363,10 @@ def _shared(minter: Minter) -> dict[str, Any]:
 def _keys(paths: list[str], root: Path, known: dict[str, buildcache.Stat]) -> tuple[list[str | None], dict[str, buildcache.Stat]]:
     """Each page's cache key (sha256 of its bytes and its relative path; None when it cannot be read) and
     its file signature. A page whose signature ``known`` holds is not read again (``buildcache.Stat``)."""
-    def some(chunk: list[str]) -> list[tuple[str, buildcache.Stat] | None]:
-        out: list[tuple[str, buildcache.Stat] | None] = []
+    def some(chunk: list[str]) -> list[tuple[str, buildcache.Stat, bool] | None]:
+        out: list[tuple[str, buildcache.Stat, bool] | None] = []
         for path in chunk:
+            read_at = time.time_ns()
             rel = _relpath(path, root)
             try:
                 st = os.stat(path)
@@ -372,7 +375,7 @@ def _keys(paths: list[str], root: Path, known: dict[str, buildcache.Stat]) -> tu
                 if old is None or old[:-1] != sig:
                     with open(path, "rb") as f:
                         old = (*sig, hashlib.sha256(f.read(MAX_BYTES + 1)).hexdigest())
-                out.append((rel, old))
+                out.append((rel, old, buildcache.settled(old, read_at)))
             except OSError:
                 out.append(None)
         return out
@@ -380,7 +383,7 @@ def _keys(paths: list[str], root: Path, known: dict[str, buildcache.Stat]) -> tu
     with ThreadPoolExecutor(4) as pool:  # reads and hashlib release the GIL
         found = [x for some_found in pool.map(some, _chunks(paths, 1024)) for x in some_found]
     keys = [None if x is None else buildcache.key(x[1][-1], x[0]) for x in found]
-    return keys, {x[0]: x[1] for x in found if x is not None and buildcache.settled(x[1])}
+    return keys, {x[0]: x[1] for x in found if x is not None and x[2]}
 
 
 def _reusable(entry: Entry | None, key: str, layout: Layout | None) -> bool:
@@ -549,6 +552,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     old_nt = out / buildcache.FOLDER / buildcache.NT
     old_files = (out / "osce-kg.ttl", out / "osce-kg.jsonld", old_nt)
     fresh: Iterator[tuple[Entry, Piece | None]] = iter(())
+    hashing = ThreadPoolExecutor(2)  # the dumps' SHA256SUMS digests, while the rest is written
     prepared = prev.prepared
     try:
         if todo:
@@ -612,6 +616,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
             new_layout = write_dumps(segments, final, tmp, tmp / buildcache.FOLDER / buildcache.NT, graph, base,
                                      (layout, out / "osce-kg.nt.gz") if layout else None)
             sign(new_layout, tmp, ("osce-kg.ttl", "osce-kg.jsonld", "osce-kg.nt.gz", f"{buildcache.FOLDER}/{buildcache.NT}"))
+            digests = hash_early(hashing, tmp, DUMPS)
             shutil.rmtree(tmp / ".spill")
             removed = [previous(k) for k in layout.segments if k not in new_layout.segments] if layout else []
         for nt in removed:
@@ -639,7 +644,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): e for e in entries if e.sha256},
                                  shared, new_layout, objects, totals, shared_lines, signatures, prepared)
         buildcache.save(cache, tmp / buildcache.FOLDER)
-        write_checksums(tmp)
+        write_checksums(tmp, digests)
         times["publish"] = time.perf_counter() - t
         t = time.perf_counter()
         if prev.shared is not None and (out / "ontology").is_dir():
@@ -664,6 +669,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         replace_dir(tmp, out)
     finally:
         getattr(fresh, "close", lambda: None)()  # stop the workers if the build failed midway
+        hashing.shutdown(cancel_futures=True)
         if loader is not None:
             loader.kill()
         shutil.rmtree(tmp, ignore_errors=True)

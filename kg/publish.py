@@ -28,7 +28,7 @@ import json
 import os
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -625,9 +625,18 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_checksums(out: Path) -> None:
-    """``SHA256SUMS`` over the top-level files of ``out`` (sha256sum -c format), hashed in two threads."""
+def write_checksums(out: Path, early: dict[str, Future[str]] | None = None) -> None:
+    """``SHA256SUMS`` over the top-level files of ``out`` (sha256sum -c format), hashed in two threads;
+    ``early`` holds digests already under way (``hash_early``) of files not written since."""
+    early = early or {}
     paths = sorted(p for p in out.iterdir() if p.is_file() and p.name != "SHA256SUMS")
     with ThreadPoolExecutor(2) as pool:
-        digests = list(pool.map(_sha256, paths))
-    write_atomic(out / "SHA256SUMS", "".join(f"{d}  {p.name}\n" for d, p in zip(digests, paths)).encode())
+        digests = [early[p.name] if p.name in early else pool.submit(_sha256, p) for p in paths]
+        lines = "".join(f"{d.result()}  {p.name}\n" for d, p in zip(digests, paths))
+    write_atomic(out / "SHA256SUMS", lines.encode())
+
+
+def hash_early(pool: ThreadPoolExecutor, out: Path, names: Iterable[str]) -> dict[str, Future[str]]:
+    """Start hashing finished files of ``out`` in ``pool`` (hashlib releases the GIL: it overlaps with the
+    rest of the build), for ``write_checksums``."""
+    return {name: pool.submit(_sha256, out / name) for name in names}
