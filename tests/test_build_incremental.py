@@ -173,6 +173,19 @@ def _swap_while_watching(tmp_path: Path, n: int) -> int:
     return missing[0]
 
 
+def test_a_detached_removal_deletes_the_previous_output_after_the_swap(tmp_path: Path):
+    out, new = tmp_path / "out", tmp_path / ".out.building-1"
+    for folder, text in ((out, "old"), (new, "new")):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "f").write_text(text)
+    atomic.replace_dir(new, out, detach=True)
+    assert (out / "sub" / "f").read_text() == "new"  # in place on return; the old folder goes meanwhile
+    deadline = time.monotonic() + 30
+    while new.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
 def test_output_folder_never_missing_during_the_swap(tmp_path: Path):
     if not atomic.exchange(tmp_path, tmp_path):  # swapping a folder with itself is a no-op where supported
         pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
