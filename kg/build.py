@@ -554,6 +554,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     fresh: Iterator[tuple[Entry, Piece | None]] = iter(())
     hashing = ThreadPoolExecutor(2)  # the dumps' SHA256SUMS digests, while the rest is written
     prepared = prev.prepared
+    swapped = False
     try:
         if todo:
             prepared = prepared or prepare(minter, ontology_graph(), shared_reference(minter))
@@ -667,12 +668,14 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
                          f"{len(added)} releases' added")
         times["store"] = time.perf_counter() - t
         replace_dir(tmp, out, detach=True)  # the previous output is deleted in the background
+        swapped = True
     finally:
         getattr(fresh, "close", lambda: None)()  # stop the workers if the build failed midway
         hashing.shutdown(cancel_futures=True)
         if loader is not None:
             loader.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not swapped:  # else ``tmp`` names the previous output, which ``replace_dir`` is deleting
+            shutil.rmtree(tmp, ignore_errors=True)
     times["total"] = time.perf_counter() - started
     return Summary(len(entries), len(published), sum(e.stage is None for e in found.values()),
                    [e for e in entries if e.stage], dataset.triples, times, notes)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from kg import ingest
-from kg.extract import html, text
+from kg.extract import text
 from kg.extract.dateline import Dateline, find_date, parse_dateline
 from kg.extract.layout import Layout
 from kg.extract.lexicon import terms
@@ -58,7 +58,10 @@ def release_id(date: str, title: str) -> str:
 
 def layout_of(page: Page) -> Layout:
     """The page's header fields and body, by its form."""
-    return html.parse(page.text) if page.media_type == "text/html" else text.parse(page.text)
+    if page.media_type == "text/html":
+        from kg.extract import html  # BeautifulSoup: 0.3 s to import, for HTML pages only
+        return html.parse(page.text)
+    return text.parse(page.text)
 
 
 def release_date(layout: Layout, dateline: Dateline | None) -> str:
