@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Read release pages (text snapshots or HTML; files, folders or - for stdin) "
                                    "and print one JSON record per release. Errors go to stderr, one line per input. "
                                    "Exit 0 when every input was read, 1 when some failed.")
-    x.add_argument("paths", nargs="+", metavar="PATH")
+    x.add_argument("paths", nargs="+", metavar="PATH", help="a page, a folder (read recursively) or - for stdin")
     x.set_defaults(handler="kg.extract:main")
 
     b = sub.add_parser("build", help="build, validate and publish the graph",
@@ -41,8 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the published graph: SPARQL endpoint, linked data, query page",
                        description="Serve the graph built into --data over HTTP (FastAPI on uvicorn).")
     s.add_argument("--data", type=Path, default=OUTPUT_DIR, help="a build's output folder (default: output/)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    s.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
     s.add_argument("--timeout", type=float, default=10.0, help="per-query time limit in seconds (default: 10)")
     s.add_argument("--max-results", type=int, default=100_000, help="result cap per query (default: 100000)")
     s.add_argument("--backend", default=None, metavar="URL",
@@ -54,9 +54,10 @@ def _parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("query", help="run a SPARQL query against an endpoint (SPARQLWrapper)",
                        description="Run a SPARQL query (a string, @file, or - for stdin) and print the result.")
-    q.add_argument("query")
-    q.add_argument("--endpoint", default="http://127.0.0.1:8000/sparql")
-    q.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    q.add_argument("query", help="the query text, @FILE, or - to read it from stdin")
+    q.add_argument("--endpoint", default="http://127.0.0.1:8000/sparql", help="SPARQL endpoint (default: %(default)s)")
+    q.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="table (aligned text), json (SPARQL JSON / JSON-LD) or csv (default: table)")
     q.set_defaults(handler="kg.query:main")
 
     u = sub.add_parser("publish", help="load the built graph into an external SPARQL store (Graph Store Protocol)",
