@@ -4,7 +4,9 @@ through the real engine in-process where the cache's bound and the queue's limit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from typing import AsyncIterator
 
 import httpx
 import pytest
@@ -129,32 +131,35 @@ def test_concurrent_requests_for_one_answer_share_one_evaluation(seeds_build):
     run(scenario())
 
 
+@contextlib.asynccontextmanager
+async def one_busy_worker(seeds_build, **options) -> AsyncIterator[EmbeddedEngine]:
+    """An engine with one worker, busy with ``SLOW`` (which must end on its time limit) while the body runs."""
+    engine = await EmbeddedEngine(resolve_source(seeds_build), workers=1, **options).start()
+    try:
+        slow = asyncio.create_task(engine.query(SLOW))
+        await asyncio.sleep(0.2)
+        yield engine
+        with pytest.raises(QueryTimeout):
+            await slow
+    finally:
+        await engine.close()
+
+
 def test_the_time_limit_starts_when_a_worker_takes_the_query(seeds_build):
     """One worker, a 1.5 s limit: a query queued behind a slow one waits about 1.5 s, then gets its own
     full limit (it used to share the slow query's clock and time out with it)."""
     async def scenario() -> None:
-        engine = await EmbeddedEngine(resolve_source(seeds_build), workers=1, timeout=1.5).start()
-        try:
-            slow = asyncio.create_task(engine.query(SLOW))
-            await asyncio.sleep(0.2)
+        async with one_busy_worker(seeds_build, timeout=1.5) as engine:
             start = time.monotonic()
             answer = await engine.query("ASK { ?s ?p ?o }")
             assert b"true" in answer.body and time.monotonic() - start > 1.0
-            with pytest.raises(QueryTimeout):
-                await slow
-        finally:
-            await engine.close()
 
     run(scenario())
 
 
 def test_a_full_queue_turns_requests_away_at_once_with_retry_after(seeds_build):
     async def scenario() -> None:
-        engine = await EmbeddedEngine(resolve_source(seeds_build), workers=1, timeout=2, max_queued=1,
-                                      queue_timeout=5).start()
-        try:
-            slow = asyncio.create_task(engine.query(SLOW))
-            await asyncio.sleep(0.2)
+        async with one_busy_worker(seeds_build, timeout=2, max_queued=1, queue_timeout=5) as engine:
             queued = asyncio.create_task(engine.query("ASK { ?s ?p ?o }"))
             await asyncio.sleep(0.1)
             start = time.monotonic()
@@ -162,26 +167,15 @@ def test_a_full_queue_turns_requests_away_at_once_with_retry_after(seeds_build):
                 await engine.query("ASK { ?s ?p ?o }")
             assert time.monotonic() - start < 0.1 and busy.value.status == 503 and busy.value.retry_after >= 1
             assert b"true" in (await queued).body  # the queued one is still answered
-            with pytest.raises(QueryTimeout):
-                await slow
-        finally:
-            await engine.close()
 
     run(scenario())
 
 
 def test_the_wait_for_a_worker_is_bounded(seeds_build):
     async def scenario() -> None:
-        engine = await EmbeddedEngine(resolve_source(seeds_build), workers=1, timeout=3, queue_timeout=0.5).start()
-        try:
-            slow = asyncio.create_task(engine.query(SLOW))
-            await asyncio.sleep(0.2)
+        async with one_busy_worker(seeds_build, timeout=3, queue_timeout=0.5) as engine:
             with pytest.raises(ServerBusy, match="within 0.5 s"):
                 await engine.query("ASK { ?s ?p ?o }")
-            with pytest.raises(QueryTimeout):
-                await slow
-        finally:
-            await engine.close()
 
     run(scenario())
 
