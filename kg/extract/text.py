@@ -13,6 +13,7 @@ parts that were found and those that were missing.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -34,14 +35,13 @@ _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n
 _PLACE_WORD = r"[^\W\d_a-z][\w'’.\-]*"
 _DATE_LINE = re.compile(rf"^(?:(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}}),?\s+)?"
                         rf"(?P<date>(?i:{DATE}))\s*$")
-_ODIHR_FIELD = re.compile(r"^(Issued on|Issued by|Fields of work|Date|Source)\s*:\s*(.*)$")
 _LISTING_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
 
 def parse(text: str) -> Layout:
     """The release in a text snapshot, or ``ExtractionError`` saying why there is none."""
     lines = text.split("\n")  # every use strips what it reads
-    found = _seed(text, lines) or _odihr(lines) or find(lines)
+    found = _seed(text, lines) or find(lines)
     if not found.title:
         raise ExtractionError(f"{found.form} page without a title")
     if not found.body:
@@ -115,29 +115,6 @@ def _labels() -> dict[str, str]:
     return {t.casefold(): given for kind, given in kinds.items() for t in terms(kind)}
 
 
-def _odihr(lines: list[str]) -> Layout | None:
-    """``Skip Links`` page: the body runs up to the ``Issued on:`` field; content type and title precede it."""
-    if not any(line.strip().lower() == "skip links" for line in lines[:20]):
-        return None
-    issued = next((k for k, line in enumerate(lines) if line.startswith("Issued on:")), None)
-    if issued is None:
-        return None
-    ctype = _lexicon_line("content_type")
-    start = next((k for k in range(issued - 2, -1, -1) if ctype.match(lines[k].strip())
-                  and _is_text(lines[k + 1])), None)
-    if start is None:
-        return None
-    fields: dict[str, str] = {}
-    for line in lines[issued:]:
-        m = _ODIHR_FIELD.match(line.strip())
-        if m:
-            fields[m[1].lower()] = m[2].strip()
-    body, captions = _body(lines[start + 2:issued])
-    return Layout(form="odihr", content_type=lines[start].strip(), title=lines[start + 1].strip(),
-                  date=fields.get("issued on"), sources=split_sources(fields.get("issued by", "")),
-                  body=body, captions=captions, fields_of_work=split_sources(fields.get("fields of work", "")))
-
-
 # -- the evidence-based finder ------------------------------------------------------------------------
 
 @dataclass
@@ -151,25 +128,29 @@ class _Candidate:
     date_line: re.Match[str] | None = None
     dateline: Dateline | None = None
     captions: list[str] = field(default_factory=list)
+    end: int | None = None         # line index of a field block closing the body ("Issued on:" …), if any
+    tail: dict[str, str] = field(default_factory=dict)     # that block's fields
 
     @property
     def dated(self) -> bool:
-        return bool(self.dateline or self.date_line or self.fields.get("date"))
+        return bool(self.dateline or self.date_line or self.fields.get("date") or self.tail.get("date"))
 
     @property
     def score(self) -> int:
-        """3 for a dateline or a labelled date, 2 for a ``CITY date`` line, 1 for a date-only line; 1 more
-        for a content type label or section word above the title. A release needs 2 and a date source."""
+        """3 for a dateline or a labelled date above the body, 2 for a ``CITY date`` line, 1 for a date-only
+        line or a date field after the body; 1 more for a content type label or section word above the
+        title. A release needs 2 and a date source."""
         s = 3 if self.dateline or self.fields.get("date") else 0
         if self.date_line:
             s = max(s, 2 if self.date_line["place"] else 1)
+        s = max(s, 1 if self.tail.get("date") else 0)
         return s + (self.label is not None) if self.dated else 0
 
 
 def find(lines: list[str]) -> Layout:
     """The release whose title-like line is best dated by what follows it, or ``ExtractionError`` naming
     the parts found and those missing."""
-    _reject_listing(lines)
+    known = _survey(lines)
     end = min(len(lines), WINDOW)
     best = first = weak = None
     t = 0
@@ -177,7 +158,7 @@ def find(lines: list[str]) -> Layout:
         if not _title_like(lines[t]):
             t += 1
             continue
-        c = _candidate(lines, t)
+        c = _candidate(lines, t, known)
         first = first or c
         weak = weak or (c if c.dated else None)
         if c.score >= 2 and (best is None or c.score > best.score):
@@ -208,9 +189,10 @@ def _known_field(line: str) -> re.Match[str] | None:
     return m if m and m[1].strip().casefold() in _labels() else None
 
 
-def _candidate(lines: list[str], t: int) -> _Candidate:
+def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     """Read what follows the title-like line ``t``: blank lines, images, captions, labelled fields (value
-    on the same or the next line), one date line; the first other line starts the body."""
+    on the same or the next line), one date line; the first other line starts the body, and the first
+    field line after it (of ``known``, the field lines' indexes) ends it."""
     c = _Candidate(title=t, body=t + 1, label=_label_above(lines, t))
     j = t + 1
     while j < len(lines):
@@ -221,11 +203,11 @@ def _candidate(lines: list[str], t: int) -> _Candidate:
         elif (dateline := parse_dateline(line)) is not None:
             c.dateline = dateline
             break
-        elif (fm := _FIELD.match(line)) and (known := _labels().get(fm[1].strip().casefold())):
+        elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
             value, j = fm[2].strip(), j + 1
             if not value and nxt and not _FIELD.match(nxt) and parse_dateline(nxt) is None:
                 value, j = nxt.removeprefix("- ").strip(), j + 1
-            c.fields.setdefault(known, value)
+            c.fields.setdefault(given, value)
         elif c.date_line is None and (dm := _DATE_LINE.match(line)):
             c.date_line = dm
             j += 1
@@ -237,52 +219,77 @@ def _candidate(lines: list[str], t: int) -> _Candidate:
         elif nxt.endswith("Photo details") and goes_on(line):
             c.captions.append(f"{line} {' '.join(nxt.split())}")  # one caption over two lines
             j += 2
+        elif " " not in line and goes_on(line) or _is_label(line):
+            c.label = c.label or _is_label(line)  # "Title / Press release / …", or a word of chrome ("Share")
+            j += 1
         else:
             break
     c.body = j
+    after = bisect_left(known, j)
+    if after < len(known):
+        c.end = known[after]
+        c.tail = _fields(lines[c.end:])
     return c
 
 
+def _fields(lines: list[str]) -> dict[str, str]:
+    """What the known ``Label: value`` lines among ``lines`` give (the first of each kind)."""
+    out: dict[str, str] = {}
+    for line in lines:
+        if fm := _known_field(line.strip()):
+            out.setdefault(_labels()[fm[1].strip().casefold()], fm[2].strip())
+    return out
+
+
 def _label_above(lines: list[str], t: int) -> str | None:
-    """The content type label or section word on the last non-blank line before ``t``, if any."""
+    """The content type the last non-blank line before ``t`` gives, if it is a label or section word."""
     k = t - 1
     while k >= 0 and not lines[k].strip():
         k -= 1
-    if k < 0:
-        return None
-    above = lines[k].strip()
-    if _lexicon_line("content_type").match(above):
-        return above
-    return section_content_type(above) if _lexicon_line("section").match(above) else None
+    return _is_label(lines[k].strip()) if k >= 0 else None
+
+
+def _is_label(line: str) -> str | None:
+    """The content type a content type label (``News Item``) or section word (``Newsroom``) gives, else None."""
+    if _lexicon_line("content_type").match(line):
+        return line
+    return section_content_type(line) if _lexicon_line("section").match(line) else None
 
 
 def _layout(lines: list[str], c: _Candidate) -> Layout:
-    body, captions = _body(lines[c.body:])
-    date = c.fields.get("date") or (c.date_line["date"] if c.date_line else None)
-    place = c.fields.get("place") or (c.date_line["place"] if c.date_line else None)
-    form = "newsroom" if c.date_line else "bare" if c.dateline else "fields"
-    return Layout(form=form, content_type=c.fields.get("type") or c.label or "Press release",
+    body, captions = _body(lines[c.body:c.end])
+    fields = {**c.tail, **{k: v for k, v in c.fields.items() if v}}  # above the body first
+    date = fields.get("date") or (c.date_line["date"] if c.date_line else None)
+    place = fields.get("place") or (c.date_line["place"] if c.date_line else None)
+    form = "odihr" if c.tail else "newsroom" if c.date_line else "bare" if c.dateline else "fields"
+    return Layout(form=form, content_type=fields.get("type") or c.label or "Press release",
                   title=" ".join(lines[c.title].split()), date=date, place=place,
-                  sources=split_sources(c.fields.get("source", "")), body=body, captions=c.captions + captions,
-                  fields_of_work=split_sources(c.fields.get("topics", "")))
+                  sources=split_sources(fields.get("source", "")), body=body, captions=c.captions + captions,
+                  fields_of_work=split_sources(fields.get("topics", "")))
 
 
-def _reject_listing(lines: list[str]) -> None:
-    """A page listing several releases (each with its date field or dateline) is not one release."""
-    dated_fields = datelines = teasers = 0
-    for line in lines:
+def _survey(lines: list[str]) -> list[int]:
+    """The indexes of the page's known field lines; ``ExtractionError`` for a page listing several releases
+    (each with its date field or dateline)."""
+    known = []
+    dated_fields: dict[str, int] = {}  # per label: "Publishing date:" under each item
+    datelines = teasers = 0
+    for k, line in enumerate(lines):
         s = line.strip()
         if not s or not (s[0].isupper() or s[0].isdigit()):
             continue
         fm = _known_field(s)
         if fm:
-            dated_fields += _labels()[fm[1].strip().casefold()] == "date" and bool(_DATE_LINE.match(fm[2].strip()))
+            known.append(k)
+            if _labels()[fm[1].strip().casefold()] == "date" and _DATE_LINE.match(fm[2].strip()):
+                dated_fields[fm[1].casefold()] = dated_fields.get(fm[1].casefold(), 0) + 1
         elif parse_dateline(s) is not None:
             datelines += 1
             teasers += bool(_LISTING_END.search(s))
-    items = max(dated_fields, datelines)
-    if dated_fields >= 2 or datelines >= 3 or (datelines >= 2 and teasers):
+    items = max([datelines, *dated_fields.values()])
+    if items >= 2 and (teasers or max(dated_fields.values(), default=0) >= 2 or datelines >= 3):
         raise ExtractionError(f"a listing of {items} releases (each with its own date), not a single release")
+    return known
 
 
 def _missing(lines: list[str], first: _Candidate | None, end: int) -> str:
