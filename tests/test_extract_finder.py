@@ -70,6 +70,11 @@ def test_field_block_with_values_on_the_next_line():
     assert layout.body == [DATELINE, MORE]
 
 
+def test_a_field_value_may_follow_blank_lines_but_is_never_the_body():
+    layout = page(TITLE, "Publishing date: 4 May 2017", "Fields of work:", "", "Rule of law", "Source:", MORE)
+    assert layout.fields_of_work == ["Rule of law"] and layout.sources == [] and layout.body == [MORE]
+
+
 def test_a_labelled_date_is_enough():
     layout = page(TITLE, "Publishing date: 4 May 2017", MORE)
     assert (layout.form, layout.date, layout.body) == ("fields", "4 May 2017", [MORE])

@@ -195,7 +195,7 @@ def _known_field(line: str) -> re.Match[str] | None:
 
 def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     """Read what follows the title-like line ``t``: blank lines, images, captions, labelled fields (value
-    on the same or the next line), one date line; the first other line starts the body, and the first
+    on the same or the next non-blank line), one date line; the first other line starts the body, and the first
     field line after it (of ``known``, the field lines' indexes) ends it."""
     c = _Candidate(title=t, body=t + 1, label=_label_above(lines, t))
     j = t + 1
@@ -209,8 +209,9 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
             break
         elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
             value, j = fm[2].strip(), j + 1
-            if not value and nxt and not _FIELD.match(nxt) and parse_dateline(nxt) is None:
-                value, j = nxt.removeprefix("- ").strip(), j + 1
+            k = next((k for k in range(j, min(j + 3, len(lines))) if lines[k].strip()), j)  # the value below
+            if not value and k < len(lines) and _field_value(v := lines[k].strip()):
+                value, j = v.removeprefix("- ").strip(), k + 1
             c.fields.setdefault(given, value)
         elif c.date_line is None and (dm := _DATE_LINE.match(line)):
             c.date_line = dm
@@ -234,6 +235,11 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         c.end = known[after]
         c.tail = _fields(lines[c.end:])
     return c
+
+
+def _field_value(line: str) -> bool:
+    """Whether the line below an empty ``Label:`` is its value: short, not a field, sentence or dateline."""
+    return len(line) <= 150 and not line.endswith(".") and not _FIELD.match(line) and not parse_dateline(line)
 
 
 def _fields(lines: list[str]) -> dict[str, str]:
