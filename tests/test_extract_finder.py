@@ -119,6 +119,15 @@ def test_extract_reads_the_date_and_place_and_keeps_captions_out(gazetteer):
     assert r.to_json()["captions"] == r.captions
 
 
+def test_html_figure_captions_are_kept_apart(gazetteer):
+    markup = ("<html><body><article><h1>" + TITLE + "</h1><figure><img src='x.jpg'><figcaption>Judges in Odesa. "
+              "(OSCE/Jane Roe)</figcaption></figure><p>" + DATELINE + "</p><p>A judge. (OSCE/Jane Roe)</p></article>"
+              "</body></html>")
+    r = extract(page_from_bytes("x.html", markup.encode()), gazetteer)
+    assert r.captions == ["Judges in Odesa. (OSCE/Jane Roe)", "A judge. (OSCE/Jane Roe)"]
+    assert r.paragraphs == [DATELINE]
+
+
 @pytest.fixture(scope="module")
 def gazetteer():
     return pytest.importorskip("kg.gazetteer").Gazetteer.load()
