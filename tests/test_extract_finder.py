@@ -119,6 +119,12 @@ def test_extract_reads_the_date_and_place_and_keeps_captions_out(gazetteer):
     assert r.to_json()["captions"] == r.captions
 
 
+def test_a_notice_on_its_own_line_stays_with_the_dateline(gazetteer):
+    notice = "PLEASE FIND BELOW THE CORRECTED VERSION OF THIS PRESS RELEASE."
+    r = extract(page_from_bytes("x.txt", "\n".join([TITLE, notice, DATELINE, MORE]).encode()), gazetteer)
+    assert (r.title, r.date, r.place, r.paragraphs) == (TITLE, "2017-05-04", "Odesa", [f"{notice} {DATELINE}", MORE])
+
+
 def test_html_figure_captions_are_kept_apart(gazetteer):
     markup = ("<html><body><article><h1>" + TITLE + "</h1><figure><img src='x.jpg'><figcaption>Judges in Odesa. "
               "(OSCE/Jane Roe)</figcaption></figure><p>" + DATELINE + "</p><p>A judge. (OSCE/Jane Roe)</p></article>"

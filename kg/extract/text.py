@@ -35,6 +35,7 @@ _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n
 _PLACE_WORD = r"[^\W\d_a-z][\w'’.\-]*"
 _DATE_LINE = re.compile(rf"^(?:(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}}),?\s+)?"
                         rf"(?P<date>(?i:{DATE}))\s*$")
+_NOTICE = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*\s[^a-z]*\s[^a-z]*[.:!]$")  # three words or more, in capitals
 _LISTING_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
 
@@ -128,6 +129,7 @@ class _Candidate:
     date_line: re.Match[str] | None = None
     dateline: Dateline | None = None
     captions: list[str] = field(default_factory=list)
+    notice: str | None = None      # a notice in capitals on its own line before the dateline
     end: int | None = None         # line index of a field block closing the body ("Issued on:" …), if any
     tail: dict[str, str] = field(default_factory=dict)     # that block's fields
 
@@ -224,6 +226,9 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif nxt.endswith("Photo details") and goes_on(line):
             c.captions.append(f"{line} {' '.join(nxt.split())}")  # one caption over two lines
             j += 2
+        elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
+            c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
+            j += 1
         elif " " not in line and goes_on(line) or _is_label(line):
             c.label = c.label or _is_label(line)  # "Title / Press release / …", or a word of chrome ("Share")
             j += 1
@@ -268,6 +273,8 @@ def _is_label(line: str) -> str | None:
 
 def _layout(lines: list[str], c: _Candidate) -> Layout:
     body, captions = _body(lines[c.body:c.end])
+    if c.notice and body:
+        body[0] = f"{c.notice} {body[0]}"  # as other pages glue it to the dateline
     fields = {**c.tail, **{k: v for k, v in c.fields.items() if v}}  # above the body first
     date = fields.get("date") or (c.date_line["date"] if c.date_line else None)
     place = fields.get("place") or (c.date_line["place"] if c.date_line else None)
