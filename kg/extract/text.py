@@ -1,13 +1,13 @@
 """Text snapshots of osce.org pages: find the release by evidence, never by the navigation's wording.
 
-Two forms with a field block are read exactly, first (most of an archive, and cheap to recognise):
-- seed: content type line, title, ``- Date:`` / ``- Place:`` / ``- Source:`` fields, body;
-- odihr: ``Skip Links`` … content type, title, body, then ``Issued on:`` / ``Issued by:`` / ``Fields of work:``.
-Every other page goes to the evidence-based finder (``find``): each title-like line in the first ``WINDOW``
-lines is a candidate; what follows it up to the body (labelled fields, a ``CITY date`` or date-only line,
-captions, images) and the body's first line (a dateline?) are its evidence, scored; the best candidate
-with a date wins. Listings and event pages are rejected; a page without a candidate is rejected with the
-parts that were found and those that were missing.
+The seeds' form is read exactly, first (most of an archive, and one regex skips its long navigation): a
+content type line, the title, ``- Date:`` / ``- Place:`` / ``- Source:`` fields, the body. Every other page
+goes to the evidence-based finder (``find``): each title-like line in the first ``WINDOW`` lines is a
+candidate; what follows it up to the body (labelled fields, a ``CITY date`` or date-only line, captions,
+images, a label), the body's first line (a dateline?) and the fields closing the body (``Issued on:`` …)
+are its evidence, scored; the best candidate with a date wins. Older newsroom, bare and ODIHR pages are
+cases of it. Listings and event pages are rejected; a page without a candidate is rejected with the parts
+that were found and those that were missing.
 """
 
 from __future__ import annotations
@@ -320,6 +320,9 @@ def _missing(lines: list[str], first: _Candidate | None, end: int) -> str:
         return f"no release found: no title-like line in the first {end} lines (navigation only?)"
     title = " ".join(lines[first.title].split())
     title = title if len(title) <= 60 else title[:57] + "..."
+    if first.tail.get("date") and not first.date_line:
+        return (f"no release found: title {title!r} and a date field after the body, but no dateline and no "
+                "content type label or section word above the title")
     if first.date_line:
         return (f"no release found: title {title!r} and a date-only line, but no dateline, no place and no "
                 "section word or label (a fact sheet or profile, not a release)")
