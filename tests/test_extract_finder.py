@@ -28,6 +28,11 @@ def test_title_then_dateline_in_any_spacing(lines):
     assert (layout.title, layout.body[0], layout.body[1:]) == (TITLE, DATELINE, [MORE])
 
 
+def test_a_title_ending_in_a_full_stop_is_read_when_nothing_else_is_dated():
+    assert page(TITLE + ".", "", DATELINE, MORE).title == TITLE + "."
+    assert page("Newsroom", "Judges meet in Kharkiv.", TITLE, DATELINE).title == TITLE  # one without wins
+
+
 def test_label_above_or_below_the_title_gives_the_content_type():
     assert page("Press statement", TITLE, DATELINE).content_type == "Press statement"
     assert page(TITLE, "News Item", DATELINE).content_type == "News Item"

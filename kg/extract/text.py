@@ -151,24 +151,14 @@ class _Candidate:
 
 def find(lines: list[str]) -> Layout:
     """The release whose title-like line is best dated by what follows it, or ``ExtractionError`` naming
-    the parts found and those missing."""
+    the parts found and those missing. A title ending in a full stop is tried only when no other is dated,
+    and only right above a dateline."""
     known = _survey(lines)
     end = min(len(lines), WINDOW)
-    best = first = weak = None
-    t = 0
-    while t < end:
-        if not _title_like(lines[t]):
-            t += 1
-            continue
-        c = _candidate(lines, t, known)
-        if not first and c.body < len(lines) and not _title_like(lines[c.body]):
-            first = c  # the title-like line nearest the first line of running text
-        weak = weak or (c if c.dated else None)
-        if c.score >= 2 and (best is None or c.score > best.score):
-            best = c
-            if c.score >= STRONG:
-                break
-        t = c.body
+    best, first, weak = _best(lines, known, end, stops=False)
+    if best is None:  # a title ending in a full stop, but only right above a dateline
+        fallback = _best(lines, known, end, stops=True)[0]
+        best = fallback if fallback and fallback.dateline else None
     if best is None:
         raise ExtractionError(_missing(lines, weak or first, end))
     if best.fields.get("event") and not best.fields.get("place") and not best.dateline:
@@ -176,11 +166,31 @@ def find(lines: list[str]) -> Layout:
     return _layout(lines, best)
 
 
-def _title_like(line: str) -> bool:
+def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_Candidate | None, ...]:
+    """(the best candidate scoring 2 or more, the one nearest the running text, the first dated one)."""
+    best = first = weak = None
+    t = 0
+    while t < end:
+        if not _title_like(lines[t], stops):
+            t += 1
+            continue
+        c = _candidate(lines, t, known)
+        if not first and c.body < len(lines) and not _title_like(lines[c.body], stops):
+            first = c  # the title-like line nearest the first line of running text
+        weak = weak or (c if c.dated else None)
+        if c.score >= 2 and (best is None or c.score > best.score):
+            best = c
+            if c.score >= STRONG:
+                break
+        t = c.body
+    return best, first, weak
+
+
+def _title_like(line: str, stops: bool = False) -> bool:
     """A line that may be a title: text of two words or more, not a list item, field, date, label,
-    caption, image or skip link, not ending like a sentence of running text."""
+    caption, image or skip link, not ending like running text (in ``.``, unless ``stops``, ``:``, ``;``, ``,``)."""
     s = line.strip()
-    if not s or " " not in s or len(s) > MAX_TITLE or s[0] == "-" or s[-1] in ".:;,":
+    if not s or " " not in s or len(s) > MAX_TITLE or s[0] == "-" or s[-1] in ":;," or s[-1] == "." and not stops:
         return False
     if is_caption(s) or IMAGE.match(s) or _DATE_LINE.match(s) or _known_field(s):
         return False
