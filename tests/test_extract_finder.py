@@ -22,7 +22,9 @@ def page(*lines: str):
     (TITLE, "![](https://example.org/photo.jpg)", DATELINE, MORE),   # an image between them
     ("Skip to main content", "Elections", "Human rights", "News", TITLE, DATELINE, MORE),  # a short menu first
     (TITLE, "Share", DATELINE, MORE),                          # a word of chrome
-], ids=["no-blank", "blanks", "image", "short-menu", "chrome-word"])
+    (TITLE, "Printer-friendly version", "", "By Jane Roe", DATELINE, MORE),  # chrome and a byline
+    (TITLE, "Photo: OSCE/Jane Roe", DATELINE, MORE),           # a credit line
+], ids=["no-blank", "blanks", "image", "short-menu", "chrome-word", "chrome-byline", "photo-credit"])
 def test_title_then_dateline_in_any_spacing(lines):
     layout = page(*lines)
     assert (layout.title, layout.body[0], layout.body[1:]) == (TITLE, DATELINE, [MORE])

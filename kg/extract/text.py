@@ -194,7 +194,7 @@ def _title_like(line: str, stops: bool = False) -> bool:
         return False
     if is_caption(s) or IMAGE.match(s) or _DATE_LINE.match(s) or _known_field(s):
         return False
-    return not _lexicon_line("content_type", "section", "skip_link").match(s)
+    return not (_lexicon_line("content_type", "section", "skip_link", "chrome").match(s) or _byline(s))
 
 
 def _known_field(line: str) -> re.Match[str] | None:
@@ -239,8 +239,8 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
             c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
             j += 1
-        elif " " not in line and goes_on(line) or _is_label(line):
-            c.label = c.label or _is_label(line)  # "Title / Press release / …", or a word of chrome ("Share")
+        elif " " not in line and goes_on(line) or _is_label(line) or _chrome(line):
+            c.label = c.label or _is_label(line)  # "Title / Press release / …", chrome ("Share"), a byline
             j += 1
         else:
             break
@@ -264,6 +264,21 @@ def _fields(lines: list[str]) -> dict[str, str]:
         if fm := _known_field(line.strip()):
             out.setdefault(_labels()[fm[1].strip().casefold()], fm[2].strip())
     return out
+
+
+def _chrome(line: str) -> bool:
+    """A page's own chrome line (``Share``, ``Printer-friendly version``) or an author's byline."""
+    return bool(_lexicon_line("chrome", "skip_link").match(line) or _byline(line))
+
+
+def _byline(line: str) -> bool:
+    """``By Jane Roe`` / ``Author: Jane Roe``: a few capitalised words after a byline word."""
+    return len(line) <= 80 and bool(_byline_pattern().match(line))
+
+
+@cache
+def _byline_pattern() -> re.Pattern[str]:
+    return re.compile(rf"^(?:{alternation('byline')})\s*:?\s+[A-Z]\S*(?:\s+(?:[A-Z]\S*|and|de|van|von))*$")
 
 
 def _label_above(lines: list[str], t: int) -> str | None:
