@@ -16,7 +16,7 @@ MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_DASH = r"[-‐‑–—]"
+_DASH = r"[-‐‑‒–—―−]"  # hyphen, hyphens, figure dash, en dash, em dash, horizontal bar, minus
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
 # "10 September 2008", "3-4 May 2010", "30 April - 2 May 2010", "12 July" (no year), "5th of June, 2008",
@@ -41,8 +41,9 @@ _NOTE = r"(?:\s*(?P<note>\([^()]{1,80}\)))?"
 _AFTER = rf"{_NOTE}\s*(?:--|{_DASH}|:|\.(?=\s)|(?<=\))(?=\s))"
 # "CORRECTION:", or a notice in capitals ending in a full stop ("PLEASE FIND BELOW THE CORRECT VERSION ... .")
 _PREFIX = r"(?:[A-Z][A-Z ]{2,}:\s*|[A-Z][A-Z'’,]*(?:\s+[A-Z][A-Z'’,]*){2,}[.!]\s+)?"
-_CITY_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES}){_BEFORE_DATE}(?P<date>{DATE}){_AFTER}\s*")
-_DATE_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
+_CITY_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES}){_BEFORE_DATE}(?P<date>(?i:{DATE})){_AFTER}\s*")
+_DATE_FIRST = re.compile(
+    rf"^(?P<pre>{_PREFIX})(?P<date>(?i:{DATE})),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
 
 
 _PLACE_SEP = re.compile(r"\s*(?:/|,)\s*")
