@@ -167,15 +167,17 @@ def find(lines: list[str]) -> Layout:
 
 
 def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_Candidate | None, ...]:
-    """(the best candidate scoring 2 or more, the one nearest the running text, the first dated one)."""
-    best = first = weak = None
+    """(the best candidate scoring 2 or more, the one nearest the running text (else the first), the first
+    dated one)."""
+    best = first = weak = top = None
     t = 0
     while t < end:
         if not _title_like(lines[t], stops):
             t += 1
             continue
         c = _candidate(lines, t, known)
-        if not first and c.body < len(lines) and not _title_like(lines[c.body], stops):
+        top = top or c
+        if not first and c.body < len(lines) and _running_text(lines[c.body]):
             first = c  # the title-like line nearest the first line of running text
         weak = weak or (c if c.dated else None)
         if c.score >= 2 and (best is None or c.score > best.score):
@@ -183,7 +185,13 @@ def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_C
             if c.score >= STRONG:
                 break
         t = c.body
-    return best, first, weak
+    return best, first or top, weak
+
+
+def _running_text(line: str) -> bool:
+    """A paragraph of prose: ends like a sentence, or is too long for a title."""
+    s = line.strip()
+    return bool(s) and (s[-1] in ".!?\"”" or len(s) > MAX_TITLE)
 
 
 def _title_like(line: str, stops: bool = False) -> bool:
