@@ -216,7 +216,7 @@ def _known_field(line: str) -> re.Match[str] | None:
 def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     """Read what follows the title-like line ``t``: blank lines, images, captions, labelled fields (value
     on the same or the next non-blank line), one date line; the first other line starts the body, and the first
-    field line after it (of ``known``, the field lines' indexes) ends it."""
+    closing field line after it (of ``known``) ends it."""
     c = _Candidate(title=t, body=t + 1, label=_label_above(lines, t))
     j = t + 1
     while j < len(lines):
@@ -319,13 +319,17 @@ def _layout(lines: list[str], c: _Candidate) -> Layout:
 
 
 def _survey(lines: list[str]) -> list[int]:
-    """The indexes of the page's known field lines; ``ExtractionError`` for a page listing several releases
-    (each with its date field or dateline)."""
+    """The indexes of the known field lines after the page's last paragraph of prose (``Issued on:`` …
+    closing the body); ``ExtractionError`` for a page listing several releases (each with its date field
+    or dateline)."""
     known = []
+    last_prose = -1
     dated_fields: dict[str, int] = {}  # per label: "Publishing date:" under each item
     datelines = teasers = 0
     for k, line in enumerate(lines):
         s = line.strip()
+        if _running_text(s):
+            last_prose = k
         if not s or not (s[0].isupper() or s[0].isdigit()):
             continue
         fm = _known_field(s)
@@ -339,7 +343,7 @@ def _survey(lines: list[str]) -> list[int]:
     items = max([datelines, *dated_fields.values()])
     if items >= 2 and (teasers or max(dated_fields.values(), default=0) >= 2 or datelines >= 3):
         raise ExtractionError(f"a listing of {items} releases (each with its own date), not a single release")
-    return known
+    return [k for k in known if k > last_prose]
 
 
 def _missing(lines: list[str], first: _Candidate | None, end: int) -> str:
