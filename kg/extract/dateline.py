@@ -30,7 +30,7 @@ DATE = rf"{_WEEKDAY}(?:{_ISO}|{_DOTTED}|{_DMY}|{_MDY})"
 _DATE_RE = re.compile(rf"(?<![\w-]){DATE}(?!\w)", re.IGNORECASE)
 
 # Upper-case city words (diacritics, hyphens, dots: NUR-SULTAN, WASHINGTON D.C.), joined by "/" or ", ".
-_CWORD = r"[^\W\d_a-z](?:[^\W\d_a-z]|['’.-])*"
+_CWORD = r"[^\W\d_a-z](?:[^\W\d_a-z]|['’.-])*(?![a-z])"  # a whole word: not the "C" of "Chairman"
 _UPPER = rf"{_CWORD}(?:\s+{_CWORD})*"
 _CITIES = rf"{_UPPER}(?:\s*(?:/|,)\s*{_UPPER})*"
 # between the cities (and an optional country: "CORFU, Greece,") and the date: a comma, a dash or a space
@@ -46,6 +46,9 @@ _DATE_FIRST = re.compile(
     rf"^(?P<pre>{_PREFIX})(?P<date>(?i:{DATE})),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
 
 
+_DIGIT = re.compile(r"\d")
+_LOWER_WORD = re.compile(r"\s[a-z]")  # a word of prose starting after a space
+MAX_LOWER_WORDS = 5  # before the date: "SKOPJE, the former Yugoslav Republic of Macedonia," has 3
 _PLACE_SEP = re.compile(r"\s*(?:/|,)\s*")
 _TRAILING_DASH = re.compile(rf"\s*(?:--|{_DASH}|:|\.)\s*$")
 
@@ -104,13 +107,16 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     head = paragraph[:40].split(None, 1)[0] if paragraph[:1].isalnum() else ""
     if not (head[:1].isdigit() or head.isupper()):  # a city or notice in capitals, or a date, comes first
         return None
-    m = _CITY_FIRST.match(paragraph)
+    digit = _DIGIT.search(paragraph, 0, 200)  # the date soon after, with few words of prose before it
+    if not digit or len(_LOWER_WORD.findall(paragraph, 0, digit.start())) > MAX_LOWER_WORDS:
+        return None
+    m = None if head[:1].isdigit() else _CITY_FIRST.match(paragraph)
     if m:
         places = [p.strip() for p in _PLACE_SEP.split(m["places"]) if p.strip()]
         if not _is_upper(places[0]):
             return None
     else:
-        m = _DATE_FIRST.match(paragraph)
+        m = _DATE_FIRST.match(paragraph) if head[:1].isdigit() else None
         if not m:
             return None
         places = [m["places"].strip()]
