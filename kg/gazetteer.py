@@ -20,7 +20,7 @@ from typing import NamedTuple
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.iris import OSCE, SCHEMA, WD, Minter
+from kg.iris import OSCE, SCHEMA, WD, Minter, fold
 from kg.reference import normalise, read_table, shared_reference
 
 Period = tuple[date, date | None]
@@ -160,6 +160,7 @@ class Gazetteer:
                 self._index.setdefault(normalise(form), []).append(entity)
                 if category in SCANNED:
                     self._surface.append((form, entity))
+        self._posts = {e.iri.rsplit("/", 1)[1]: e for e in self.entities if e.category == "post"}  # by key
         self._places = self._place_index()
         self._holdings = self._holding_list()
         self._persons = self._person_index()
@@ -240,9 +241,9 @@ class Gazetteer:
         "hcnm", "odihr-director", "rfom", "pa-president", ...) or any name of the post. A term known only to
         the month or year covers the whole period, so on a day of a month in which one holder left and the
         next came both are named: callers that need one speaker take a single answer only."""
-        entity = next((e for e in self.entities if e.category == "post" and e.iri.endswith("/post/" + post)), None)
-        entity = entity or self.lookup(post) or self.lookup(post.replace("-", " "))
-        if entity is None or entity.category != "post":
+        named = [*self._index.get(normalise(post), ()), *self._index.get(normalise(post.replace("-", " ")), ())]
+        entity = self._posts.get(post) or next((e for e in named if e.category == "post"), None)
+        if entity is None:
             return []
         day = _as_date(on)
         return [person for p, person, period in self._holdings if p == entity.iri and _within(period, day)]
@@ -268,9 +269,10 @@ class Gazetteer:
         return found.pop() if len(found) == 1 else None
 
     def people(self) -> list[tuple[str, str]]:
-        """(full name, post) of every person holding a post in the reference graph."""
+        """(full name, post) of every person holding a post in the reference graph, under their name and
+        its spelling without diacritics ("Feridun Sinirlioglu")."""
         posts = {e.iri: e.label for e in self.entities if e.category == "post"}
-        return sorted({(person, posts[p]) for p, person, _ in self._holdings})
+        return sorted({(name, posts[p]) for p, person, _ in self._holdings for name in {person, fold(person)}})
 
     def place(self, name: str) -> Place | None:
         """(canonical city name, QID) of a dateline city in wikidata.tsv, spelling variants included."""
