@@ -31,7 +31,7 @@ def test_the_pattern_finds_what_it_should():
 
 def test_no_data_file_cites_a_local_path():
     files = sorted(p for d in (ONTOLOGY_DIR, SHAPES_DIR) for p in d.rglob("*") if p.is_file())
-    assert any(p.name == "posts.tsv" for p in files) and any(p.suffix == ".ttl" for p in files)
+    assert any(p.name == "people.tsv" for p in files) and any(p.suffix == ".ttl" for p in files)
     found = {str(p.relative_to(ONTOLOGY_DIR.parent)): h for p in files if (h := _hits(p.read_text(encoding="utf-8")))}
     assert found == {}
 
