@@ -133,3 +133,12 @@ def test_a_surname_maps_only_when_one_holder_fits_the_date():
     assert gazetteer.person("Borg", "2010-06-26") is None                # no Borg held a post then
     assert gazetteer.person("Anton Borg", "2024-06-26") is None          # another Borg
     assert gazetteer.person("Sinirlioglu", "2025-03-10").wikidata == "Q6082854"
+
+
+@pytest.mark.parametrize("written, canonical", [("Helga Schmid", "Helga Maria Schmid"), ("Ben Bot", "Bernard Bot"),
+                                                ("Gigi Tsereteli", "George Tsereteli"),
+                                                ("Knut Vollebaek", "Knut Vollebæk"), ("JAN KUBIS", "Ján Kubiš")])
+def test_other_spellings_the_tables_evidence_are_the_same_person(written: str, canonical: str):
+    found = Gazetteer.load(M).person(written)
+    assert found is not None and found.label == canonical
+    assert found.iri == str(M.id("person", canonical)) == str(M.id("person", fold(canonical)))
