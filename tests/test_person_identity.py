@@ -23,6 +23,8 @@ from kg.map import Mapper
 from kg.paths import ROOT, SEEDS_DIR
 from kg.record import PersonRole, Quote, Release, SourceRef
 
+from conftest import SHARED
+
 BASE = "http://kg.test/"
 M = Minter(BASE)
 PREFIXES = "PREFIX schema: <https://schema.org/> PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
@@ -81,6 +83,25 @@ def test_one_iri_per_person_across_releases(store: ox.Store):
         iris[fold(name).casefold()].add(person)
     assert len(iris) >= 10
     assert {k: v for k, v in iris.items() if len(v) > 1} == {}
+
+
+def test_one_iri_per_person_across_the_seeds_and_the_corpora(tmp_path: Path):
+    """The same query over a build of the seeds, the 60-page sample corpus and the real snapshots."""
+    corpora = [SHARED / "corpus" / "docs", SHARED / "corpus" / "real" / "docs"]
+    if not all(c.is_dir() for c in corpora):
+        pytest.skip(f"{corpora} absent: the corpora live in ../shared/corpus beside the repository")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n, page in enumerate(p for c in [SEEDS_DIR, *corpora] for p in sorted(c.glob("*.txt"))):
+        (pages / f"{n:03d}_{page.name}").symlink_to(page)
+    out = tmp_path / "output"
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(pages), "--out", str(out), "--quiet",
+                          "--keep-going"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "KG_BASE": BASE})
+    assert run.returncode == 0, run.stderr
+    s = ox.Store()
+    s.load(path=str(out / "osce-kg.trig"), format=ox.RdfFormat.TRIG)
+    test_one_iri_per_person_across_releases(s)
 
 
 def test_spellings_with_and_without_diacritics_are_one_person_with_the_qid(store: ox.Store):
