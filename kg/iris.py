@@ -42,6 +42,17 @@ KINDS = (
 )
 
 
+# Letters that Unicode does not decompose into a base letter and a mark, spelt as English texts spell them.
+_LETTERS = str.maketrans({"ı": "i", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ß": "ss",
+                          "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th"})
+
+
+def fold(text: str) -> str:
+    """``text`` without diacritics: ``"Sinirlioğlu"`` → ``"Sinirlioglu"``, ``"Vollebæk"`` → ``"Vollebaek"``."""
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
 def slug(text: str) -> str:
     """ASCII, lower-case, hyphenated: ``"Türkiye"`` → ``"turkiye"``, ``"Co-operation"`` → ``"co-operation"``."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -66,6 +77,8 @@ class Minter:
         """``{base}id/{kind}/{key}``; ``key`` is slugged unless it is already a path of slugs."""
         if kind not in KINDS:
             raise ValueError(f"unknown IRI kind {kind!r}")
+        if kind == "person":  # one IRI whatever the spelling: "Vollebæk"/"Vollebaek" → knut-vollebaek
+            key = fold(key)
         parts = [p if re.fullmatch(r"[a-z0-9-]+", p) else slug(p) for p in key.split("/")]
         return URIRef(f"{self.base}id/{kind}/{'/'.join(parts)}")
 
