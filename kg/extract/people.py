@@ -66,8 +66,26 @@ def _title_re() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{titles})(?![\w-])")
 
 
+def post_phrases(text: str) -> list[str]:
+    """The posts ``text`` names without a name ("the Head of the Mission", "the ODIHR Director"): each
+    title that is no form of address, with the capitalised words before it and its "of …" tail."""
+    out = []
+    for m in _title_re().finditer(text):
+        if m.group() in _courtesy():
+            continue
+        lead = _LEADING_CAPS.search(text, 0, m.start())
+        tail = _POST_TAIL.match(text, m.end())
+        out.append(text[lead.start() if lead else m.start():tail.end()])
+    return out
+
+
+def _cap_words(phrase: str) -> set[str]:
+    """The capitalised words of ``phrase``, hyphenated words split ("Chairman-in-Office" → Chairman,
+    Office), determiners left out."""
+    return {w for w in re.findall(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’]*", phrase) if w not in _DETERMINERS}
+
+
 _LEADING_CAPS = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*\s+)*$")
-_CAPS = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*")
 _POST_TAIL = re.compile(r"(?:\s+(?:(?:of|for|on|in|to|the)\s+)*[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*)*")  # "… of the Mission"
 
 
@@ -142,27 +160,11 @@ class People:
                 return p.name
         return None
 
-    def holder(self, text: str) -> str | None:
-        """The person whose role is the post ``text`` names without a name ("the Head of Mission",
-        "the ODIHR Director"): every capitalised word of the post phrase occurs in their role."""
-        for m in _title_re().finditer(text):
-            if m.group() in _courtesy():
-                continue
-            lead = _LEADING_CAPS.search(text, 0, m.start())
-            tail = _POST_TAIL.match(text, m.end())
-            phrase = text[lead.start() if lead else m.start():tail.end()]
-            words = {w for w in _CAPS.findall(phrase) if w not in _DETERMINERS}
-            for p in self.found:
-                if p.role and words <= set(_CAPS.findall(p.role)):
-                    return p.name
-        return None
-
-    def first_in(self, para: int, before: int | None = None) -> str | None:
-        """The first person named in paragraph ``para`` (before ``before``, when given)."""
-        for pi, off, name in self.spans:
-            if pi == para and (before is None or off < before):
-                return name
-        return None
+    def holders(self, post: str) -> list[str]:
+        """The people whose role holds every capitalised word of ``post`` ("the Head of Mission", "the
+        ODIHR Director", "the Chairman" for "OSCE Chairman-in-Office"), in order of first mention."""
+        words = _cap_words(post)
+        return [p.name for p in self.found if p.role and words and words <= _cap_words(p.role)]
 
 
 def find_people(paragraphs: list[str], known: list[str], stop: frozenset[str]) -> People:
