@@ -146,6 +146,7 @@ class Gazetteer:
             entity = self._entity(iri, category)
             self.entities.append(entity)
             forms = [entity.label, *entity.aliases, *entity.demonyms]
+            forms += [f[4:] for f in forms if f.startswith("The ")]  # "the Netherlands" in running text
             if category == "field_operation":
                 forms += [s for n in (entity.label, *entity.aliases) for s in _short_forms(n)]
             for form in dict.fromkeys(forms):
