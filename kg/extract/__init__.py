@@ -166,6 +166,7 @@ def extract(page: Page, gazetteer: GazetteerLike) -> Release:
         fields_of_work=find_topics(layout.title, layout.body, ctx.topics),
         dateline=dateline.raw if dateline else None,
         form=layout.form,
+        captions=layout.captions,
     )
 
 
