@@ -120,10 +120,13 @@ class People:
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # (paragraph, offset, full name)
 
     def add(self, name: str, role: str | None, para: int, offset: int) -> None:
+        """Record a reference; a role that holds the one known so far ("Norwegian Foreign Minister" in a
+        caption, "OSCE Chairman-in-Office, Norwegian Foreign Minister" in the body) replaces it."""
         if all(p.name != name for p in self.found):
             self.found.append(PersonRole(name, role))
         elif role:
-            self.found = [PersonRole(p.name, p.role or role) if p.name == name else p for p in self.found]
+            self.found = [PersonRole(p.name, role if not p.role or p.role in role else p.role) if p.name == name
+                          else p for p in self.found]
         self.spans.append((para, offset, name))
 
     def merge_endings(self) -> None:
