@@ -314,7 +314,7 @@ def _cue_before() -> re.Pattern[str]:
 def _cue_after() -> re.Pattern[str]:
     """What marks the words before as a person's name: a speech verb ("Knut Dreyer said"), a credit's
     "/OSCE)"."""
-    return re.compile(rf"(?:,?\s+(?:{alternation('speech_verb')})(?![\w-])|/OSCE\))")
+    return re.compile(rf"(?:\s+(?:{alternation('speech_verb')})(?![\w-])|/OSCE\))")
 
 
 def _cued(text: str, start: int, end: int) -> bool:
@@ -328,7 +328,8 @@ def _role(text: str, floor: int, start: int) -> str | None:
     """The role phrase before the name at ``start``, or None when nothing marks it as a role.
 
     Walk back (not past ``floor``, the end of the previous name) over capitalised words, commas and
-    connectors (of, for, and, the …) to the clause's start; a sentence-opening "Today," is left out. The
+    connectors (of, for, and, the …) and bracketed words to the clause's start; a sentence-opening
+    "Today," is left out. The
     role runs from the first capitalised word to the name and must hold a title word; it ends in a word
     or a comma, never in a connector ("the Special Representative for the South Caucasus" names a region).
     """
@@ -343,6 +344,8 @@ def _role(text: str, floor: int, start: int) -> str | None:
         opens = (k == 0 and lo == floor) or (k > 0 and toks[k - 1].text in _CLAUSE_START)
         if t.text == "and" and k > 0 and toks[k - 1].text == ",":
             break  # ", and" closes a list: what precedes belongs to someone else
+        if t.text == ")" and (k := _opening(toks, k)) >= 0:
+            continue  # "the Chairperson of the Parliament (Mejlis), Akja Nurberdiyeva": skip the brackets
         if t.cap and t.text not in _DETERMINERS:
             if opens and k + 1 < i and toks[k + 1].text == ",":
                 break
@@ -353,6 +356,14 @@ def _role(text: str, floor: int, start: int) -> str | None:
     if first is None:
         return None
     return _titled(text[lo + toks[first].start:start].strip().rstrip(",").strip())
+
+
+def _opening(toks: list[Tok], close: int) -> int:
+    """The index before the "(" that the ")" at ``close`` closes, or -1."""
+    for k in range(close - 1, -1, -1):
+        if toks[k].text == "(":
+            return k - 1
+    return -1
 
 
 def _titled(phrase: str) -> str | None:

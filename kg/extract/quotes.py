@@ -2,7 +2,8 @@
 
 A quotation is text between double quotes, straight or curly, in any mix (``"…”``); a quote mark after
 a space opens, one before a space closes, so a title quoted inside a quotation stays part of it. Four
-words or more; a quote left open runs to the paragraph's end. Its speaker comes from the attribution
+words or more (fewer are a term or a title in quotes); a quote left open runs to the paragraph's end,
+whatever its length (a page cut mid-quotation). Its speaker comes from the attribution
 in the same sentence — a speech verb (``said``, ``he stated``, ``according to``) with a person, a
 pronoun or a post ("the Secretary General", "the Minister") — or it continues: a second quotation in
 the paragraph keeps the first one's speaker, a quote paragraph after an attributed one keeps its
@@ -78,7 +79,8 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
     prev_attributed = False          # did the previous paragraph hold an attributed quote?
     for pi in range(first, len(paragraphs)):
         text = paragraphs[pi]
-        found = [(a, b) for a, b in spans[pi] if len(text[a:b].split()) >= MIN_WORDS]
+        found = [(a, b) for a, b in spans[pi]
+                 if len(text[a:b].split()) >= (MIN_WORDS if b < len(text) else 1)]
         attributed_here = False
         for k, (a, b) in enumerate(found):
             lo = found[k - 1][1] + 1 if k else 0
