@@ -376,7 +376,7 @@ def _titled(phrase: str) -> str | None:
     return phrase[lead.start() if lead else m.start():].strip() or None
 
 
-_APPOSITIVE = re.compile(r",\s+(?:(?:the|a|an)\s+)?([^,.;:()“”\"]{3,120}?)(?=[,.;:]|\s+(?:and|who|which)\s|$)")
+_APPOSITIVE = re.compile(r",\s+(?:(?:the|a|an)\s+)?([^,.;:()“”\"]{3,120}?)(?=[,.;:]|\s+(?:and(?!\s+[A-Z])|who|which)\s|$)")
 LEAD_WORDS = 3  # words an appositive may hold before its title ("the Economic and Environmental Officer")
 
 
