@@ -100,6 +100,9 @@ def parse_date(text: str) -> str | None:
 
 def parse_dateline(paragraph: str) -> Dateline | None:
     """The dateline opening a body paragraph, or None when it has none."""
+    head = paragraph[:40].split(None, 1)[0] if paragraph[:1].isalnum() else ""
+    if not (head[:1].isdigit() or head.isupper()):  # a city or notice in capitals, or a date, comes first
+        return None
     m = _CITY_FIRST.match(paragraph)
     if m:
         places = [p.strip() for p in _PLACE_SEP.split(m["places"]) if p.strip()]

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 # A photo caption: a line ending in the site's "Photo details" link, or one that opens or closes with a
 # photographer's credit, "(OSCE/Tatyana Baeva)" / "(Alex Nitzsche/OSCE)" (a person's name beside OSCE).
-_CREDIT = r"\((?:OSCE\s*/\s*[^()/]*[a-z][^()/]*|[^()/]*[a-z][^()/]*/\s*OSCE)\)"
-CAPTION = re.compile(rf"Photo details\s*$|^\s*{_CREDIT}|{_CREDIT}\s*$")
-IMAGE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")  # an image in Markdown: ![alt](src)
+_CREDIT = re.compile(r"\((?:OSCE\s*/\s*[^()/]*[a-z][^()/]*|[^()/]*[a-z][^()/]*/\s*OSCE)\)")
+# a line of images in Markdown: ![alt](src), linked: [![alt](src)](href)
+IMAGE = re.compile(r"^(?:\s*\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?)+\s*$")
 _COMPLETE = re.compile(r"(?:[.!?\"”’)]|Photo details)\s*$")  # a paragraph or caption that does not go on
 
 
@@ -26,6 +26,16 @@ class Layout:
     captions: list[str] = field(default_factory=list)        # photo captions and credits, out of the body
 
 
+def is_caption(text: str) -> bool:
+    """Whether a stripped, non-empty line is a photo caption or credit (cheap tests first: every paragraph
+    of every page goes through here)."""
+    if text.endswith("Photo details"):
+        return True
+    if text[-1] == ")" and _CREDIT.fullmatch(text, text.rfind("(")):
+        return True
+    return text[0] == "(" and _CREDIT.match(text) is not None
+
+
 def goes_on(line: str) -> bool:
     """Whether a line stops mid-sentence (a caption broken over two lines)."""
     return not _COMPLETE.search(line)
@@ -39,9 +49,9 @@ def clean_body(lines: list[str]) -> tuple[list[str], list[str]]:
     captions: list[str] = []
     for line in lines:
         text = " ".join(line.split())
-        if not text or IMAGE.match(text):
+        if not text or text[0] in "![" and IMAGE.match(text):
             continue
-        if not CAPTION.search(text):
+        if not is_caption(text):
             out.append(text)
             continue
         while out and text.endswith("Photo details") and goes_on(out[-1]):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from kg.extract.dateline import DATE, Dateline, parse_dateline
-from kg.extract.layout import CAPTION, IMAGE, Layout, clean_body, goes_on, split_sources
+from kg.extract.layout import IMAGE, Layout, clean_body, goes_on, is_caption, split_sources
 from kg.extract.lexicon import alternation, section_content_type, terms
 from kg.record import ExtractionError
 
@@ -97,9 +97,9 @@ def _seed(text: str, lines: list[str]) -> Layout | None:
 
 
 @cache
-def _lexicon_line(kind: str) -> re.Pattern[str]:
-    """A whole line that is one of the lexicon's terms of ``kind`` (any case)."""
-    return re.compile(rf"^(?:{alternation(kind)})$", re.IGNORECASE)
+def _lexicon_line(*kinds: str) -> re.Pattern[str]:
+    """A whole line that is one of the lexicon's terms of ``kinds`` (any case)."""
+    return re.compile(rf"^(?:{'|'.join(alternation(kind) for kind in kinds)})$", re.IGNORECASE)
 
 
 @cache
@@ -159,7 +159,8 @@ def find(lines: list[str]) -> Layout:
             t += 1
             continue
         c = _candidate(lines, t, known)
-        first = first or c
+        if not first and c.body < len(lines) and not _title_like(lines[c.body]):
+            first = c  # the title-like line nearest the first line of running text
         weak = weak or (c if c.dated else None)
         if c.score >= 2 and (best is None or c.score > best.score):
             best = c
@@ -179,12 +180,15 @@ def _title_like(line: str) -> bool:
     s = line.strip()
     if not s or " " not in s or len(s) > MAX_TITLE or s[0] == "-" or s[-1] in ".:;,":
         return False
-    if CAPTION.search(s) or IMAGE.match(s) or _DATE_LINE.match(s) or _known_field(s):
+    if is_caption(s) or IMAGE.match(s) or _DATE_LINE.match(s) or _known_field(s):
         return False
-    return not any(_lexicon_line(kind).match(s) for kind in ("content_type", "section", "skip_link"))
+    return not _lexicon_line("content_type", "section", "skip_link").match(s)
 
 
 def _known_field(line: str) -> re.Match[str] | None:
+    """A ``Label: value`` line whose label the lexicon knows (date, place, source, type, topics, event)."""
+    if ":" not in line[:26]:  # the label is 2 to 21 characters, after an optional "- "
+        return None
     m = _FIELD.match(line)
     return m if m and m[1].strip().casefold() in _labels() else None
 
@@ -211,7 +215,7 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif c.date_line is None and (dm := _DATE_LINE.match(line)):
             c.date_line = dm
             j += 1
-        elif CAPTION.search(line):
+        elif is_caption(line):
             if c.captions and goes_on(c.captions[-1]) and lines[j - 1].strip():
                 line = f"{c.captions.pop()} {line}"  # the previous line's caption goes on
             c.captions.append(line)
@@ -294,7 +298,7 @@ def _survey(lines: list[str]) -> list[int]:
 
 def _missing(lines: list[str], first: _Candidate | None, end: int) -> str:
     """The one-line reason a page holds no release: which parts were found (``first``: the first dated
-    candidate, else the first title-like line), which were missing."""
+    candidate, else the title-like line before the first running text), which were missing."""
     if first is None:
         if any((m := _FIELD.match(line)) and m[1].strip().casefold() in _event_labels() for line in lines):
             return "event page, not a release"
