@@ -72,6 +72,12 @@ def test_name_then_post_in_apposition():
         ("Alexander Peytchev", "Economic and Environmental Officer of the OSCE Centre in Astana")]
     assert people("Slave Vitanov, a Senior Police Adviser in the Interior Ministry, spoke.") == [
         ("Slave Vitanov", "Senior Police Adviser in the Interior Ministry")]
+    assert people("He will meet Joachim Ruecker, Special Representative of the United Nations Secretary-General and "
+                  "Head of the UN Interim Administration Mission in Kosovo.") == [
+        ("Joachim Ruecker", "Special Representative of the United Nations Secretary-General")]
+    assert people("Nicolae Gheorghe, Head of the Contact Point for Roma and Sinti issues at the OSCE Office for "
+                  "Democratic Institutions and Human Rights (ODIHR) addressed the participants.") == [
+        ("Nicolae Gheorghe", "Head of the Contact Point for Roma")]
 
 
 def test_a_bracket_inside_a_role_before_the_name():

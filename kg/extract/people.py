@@ -376,18 +376,23 @@ def _titled(phrase: str) -> str | None:
     return phrase[lead.start() if lead else m.start():].strip() or None
 
 
-_APPOSITIVE = re.compile(r",\s+(?:(?:the|a|an)\s+)?([^,.;:()“”\"]{3,120}?)(?=[,.;:]|\s+(?:and(?!\s+[A-Z])|who|which)\s|$)")
+_APPOSITIVE = re.compile(r",\s+(?:(?:the|a|an)\s+)?([^,.;:()“”\"]{3,120}?)(?=[,.;:(]|\s+(?:and|who|which)\s|$)")
+_AND_MORE = re.compile(r"\s+and\s+([^,.;:()“”\"]{3,120}?)(?=[,.;:(]|\s+(?:and|who|which)\s|$)")
 LEAD_WORDS = 3  # words an appositive may hold before its title ("the Economic and Environmental Officer")
 
 
 def _role_after(text: str, end: int) -> str | None:
     """A role in apposition after the name ("David McAllister, Chair of the Committee,"), when it holds a
-    title after at most ``LEAD_WORDS`` words ("Alexander Peytchev, the Economic and Environmental Officer")."""
+    title after at most ``LEAD_WORDS`` words; it ends at "and" unless the title comes after it
+    ("Alexander Peytchev, the Economic and Environmental Officer")."""
     m = _APPOSITIVE.match(text, end)
     if not m:
         return None
     phrase = m[1].strip()
     role = _titled(phrase)
+    if role is None and (more := _AND_MORE.match(text, m.end())):
+        phrase = f"{phrase} and {more[1].strip()}"
+        role = _titled(phrase)
     if not role:
         return None
     lead = phrase[:phrase.index(role)].split()
