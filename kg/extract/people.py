@@ -95,7 +95,8 @@ def _name_word(t: str, stop: frozenset[str]) -> bool:
     word, not a possessive. Cached: releases repeat the same few hundred capitalised words."""
     return (t[:1].isupper() and len(t) > 1 and any(c.islower() for c in t) and t not in stop
             and t not in _title_words() and not t.endswith(("’s", "'s"))
-            and not any(part[:1].islower() for part in t.split("-")[1:]))  # "Self-government"
+            and not any(part[:1].islower() for part in t.split("-")[1:])  # "Self-government"
+            and not all(part in _title_words() for part in t.split("-")))  # "Secretary-General"
 
 
 def _spelling_key(name: str) -> tuple[str, ...]:
