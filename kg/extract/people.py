@@ -207,12 +207,15 @@ def _titled_later(paragraphs: list[str], unmarked: list[tuple[int, int, str]]) -
     """The unmarked names whose surname follows a title somewhere in the release, in order."""
     if not unmarked:
         return []
-    out = []
-    for pi, off, name in sorted(unmarked):
-        titled = re.compile(rf"{_title_re().pattern}\s+{re.escape(name.split()[-1])}(?![\w-])")
-        if any(titled.search(text) for text in paragraphs):
-            out.append((pi, off, name))
-    return out
+    surnames = {name.split()[-1] for _, _, name in unmarked}
+    titled = {m[1] for text in paragraphs for m in _titled_word_re().finditer(text) if m[1] in surnames}
+    return [u for u in sorted(unmarked) if u[2].split()[-1] in titled]
+
+
+@cache
+def _titled_word_re() -> re.Pattern[str]:
+    """A title and the capitalised word after it ("Foreign Minister Waszczykowski")."""
+    return re.compile(rf"{_title_re().pattern}\s+({_CAPWORD})")
 
 
 _EDGE = re.compile(r"[\w-]")
