@@ -30,9 +30,11 @@ class ReferenceDataError(ValueError):
     """A reference table that cannot be compiled; the message names the table, the line and the reason."""
 
 
+@lru_cache(maxsize=1 << 14)
 def normalise(name: str) -> str:
     """The matching key of a name: no diacritics, case-folded, spaces collapsed, no leading "the",
-    typographic quotes and dashes made plain, "co-operation" = "cooperation"."""
+    typographic quotes and dashes made plain, "co-operation" = "cooperation" (cached: extraction looks
+    up the same posts and sources on every page)."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.translate(str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "ı": "i"})).casefold()
