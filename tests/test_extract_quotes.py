@@ -139,7 +139,7 @@ def test_a_post_resolves_to_the_one_person_named_with_it_else_to_the_holder_on_t
     named = "OSCE Chairman-in-Office Ilkka Kanerva met High Commissioner Knut Vollebaek."
     assert quotes(named, f"“{Q},” the Chairman said.") == [("Ilkka Kanerva", Q[:20])]
     assert quotes(named, f"“{Q},” the High Commissioner said.") == [("Knut Vollebaek", Q[:20])]
-    on_date = {"High Commissioner": ["Astrid Thors"]}  # what gazetteer.holders gives for the post that day
+    on_date = {"hcnm": ["Astrid Thors"]}  # what gazetteer.holders gives for the post (by key) that day
     assert quotes("The meeting opened.", f"“{Q},” the High Commissioner said.", holders=on_date) == [
         ("Astrid Thors", Q[:20])]
     two = "Foreign Minister Ilkka Kanerva met Foreign Minister Dora Bakoyannis."

@@ -10,8 +10,8 @@ the paragraph keeps the first one's speaker, a quote paragraph after an attribut
 speaker, and an unattributed quotation right after a sentence naming someone is theirs ("Leonid
 Tibilov stressed … . "Solutions …""). A pronoun is the subject — the first person named — of the
 latest sentence before the quotation that names anyone (names inside quotations do not count). A post
-is the one person named with it in the release, else its one holder on the release's date; when two
-fit, there is no speaker.
+is the one person named with it in the release, else (for the posts of ``post_words.tsv``) its one
+holder on the release's date; when two fit, there is no speaker.
 """
 
 from __future__ import annotations
@@ -23,14 +23,11 @@ from functools import cache
 
 from kg.extract.lexicon import alternation
 from kg.extract.people import People, post_phrases
+from kg.extract.posts import post_patterns
 from kg.record import Quote
 
 _PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
-_HEAD = r"(?<!of )(?<!of the )(?<!of OSCE )(?<!of the OSCE )"  # not "the Special Representative of the CiO"
-_POSTS = (
-    ("secretary-general", re.compile(rf"{_HEAD}Secretary[- ]General(?! of the United Nations)(?! of the UN)")),
-    ("chairperson-in-office", re.compile(rf"{_HEAD}Chair(?:person|man|woman)?[- ]in[- ]Office")),
-)
+_POSTS = post_patterns()  # (post key, pattern) from post_words.tsv: "the High Commissioner", "the Director", ...
 MIN_WORDS = 4
 _MARK = re.compile(r"[\"“”]")
 _OPENS_AFTER = " \t([—–-/:"  # a straight quote mark after one of these (or first) opens a quotation
@@ -132,15 +129,17 @@ class _Context:
         return None
 
     def post(self, window: str) -> str | None:
-        """The one person a post in ``window`` names; "" when a post is there but no one or several fit;
-        None when there is no post."""
+        """The one person a post in ``window`` names: the one named with it in the release, else its one
+        holder on the release's date (for the posts of ``post_words.tsv``); "" when a post is there but no
+        one or several fit; None when there is no post."""
         for key, pattern in _POSTS:
-            if pattern.search(window):
-                found = self.holders(key) or self.people.holders(pattern.search(window).group())
-                return found[0] if len(found) == 1 else ""
+            if (m := pattern.search(window)) is not None:
+                named = self.people.holders(m.group())
+                held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
+                return held[0] if len(held) == 1 else ""
         phrases = post_phrases(window)
         for phrase in phrases:
-            found = self.people.holders(phrase) or self.holders(phrase)
+            found = self.people.holders(phrase)
             if len(found) == 1:
                 return found[0]
         return "" if phrases else None
