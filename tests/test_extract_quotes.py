@@ -151,3 +151,8 @@ def test_a_quotation_cut_by_the_pages_end_counts_whatever_its_length():
         ("Ian Borg", Q[:20]), ("Ian Borg", "We must wor")]
     assert quotes(f"The “Oslo package” was agreed and “{Q}” was the motto, said Ambassador Jan Braathu.") == [
         ("Jan Braathu", Q[:20])]
+
+
+def test_a_quotation_an_organisation_said_does_not_fall_to_the_person_named_before():
+    assert quotes("Ambassador Jan Braathu opened the event.",
+                  f"“{Q},” the OSCE Secretariat said in a statement.") == [(None, Q[:20])]

@@ -112,12 +112,15 @@ class _Context:
 
     def attribution(self, pi: int, qs: int, qe: int, lo: int, hi: int) -> str | None:
         """The speaker named around the quote at ``qs:qe``, within its sentence (bounded by ``lo``/``hi``);
-        "" when the sentence attributes it to a post no one or several fit, None when it attributes nothing."""
+        "" when the sentence attributes it to no person the text names (an organisation "said in a
+        statement", a post no one or several fit), None when it attributes nothing."""
         text = self.paragraphs[pi]
+        attributed = False
         for a, b in ((qe, _sentence_end(text, qe, hi)), (_sentence_start(text, lo, qs), qs)):
             window = text[a:b]
             if not _verb().search(window):
                 continue
+            attributed = True
             names = [name for p, off, name in self.people.spans if p == pi and a <= off < b]
             if names:
                 return names[0]
@@ -125,8 +128,8 @@ class _Context:
             if post is not None:
                 return post
             if _PRONOUN.search(window):
-                return self.subject(pi, qs)
-        return None
+                return self.subject(pi, qs) or ""
+        return "" if attributed else None
 
     def post(self, window: str) -> str | None:
         """The one person a post in ``window`` names: the one named with it in the release, else its one
