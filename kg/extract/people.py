@@ -99,8 +99,9 @@ def _name_word(t: str, stop: frozenset[str]) -> bool:
             and not all(part in _title_words() for part in t.split("-")))  # "Secretary-General"
 
 
+@lru_cache(maxsize=1 << 14)
 def _spelling_key(name: str) -> tuple[str, ...]:
-    """The name's words without diacritics, case-folded."""
+    """The name's words without diacritics, case-folded (cached: names recur across releases)."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     return tuple(plain.casefold().split())
 
@@ -142,6 +143,8 @@ class People:
         """Two spellings of one name ("Haik Harutyunyan" in a caption, "Haik Harutunyan" in the body;
         "Sinirlioğlu"/"Sinirlioglu"): same first names, surnames a letter or two apart. The first
         written is kept."""
+        if len(self.found) < 2:
+            return
         keys = {p.name: _spelling_key(p.name) for p in self.found}
         for k, later in enumerate(list(self.found)):
             first = next((p for p in self.found[:k] if _same_person(keys[p.name], keys[later.name])), None)
