@@ -117,3 +117,8 @@ def test_two_spellings_of_one_name_are_one_person_and_a_fuller_role_wins():
                   "Colonel-General Haik Harutunyan, Head of the Police, welcomed them.") == [
         ("Haik Harutyunyan", "Colonel-General")]
     assert people("Minister Anna Berg met Minister Anna Borg.") == [("Anna Berg", "Minister"), ("Anna Borg", "Minister")]
+
+
+def test_a_middle_initial_is_part_of_the_name():
+    assert people("The Head of the OSCE Mission there, Robert M. Beecroft, welcomed the progress.") == [
+        ("Robert M. Beecroft", "Head of the OSCE Mission there")]

@@ -24,7 +24,7 @@ from kg.record import PersonRole
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
 _CLAUSE_START = {".", ":", ";", "—", "–", "-", "(", '"', "“"}
-_CONNECTORS = {"of", "for", "and", "the", "to", "in", "on", "at"}
+_CONNECTORS = {"of", "for", "and", "the", "to", "in", "on", "at", "there"}  # "the Head of the Mission there,"
 _DETERMINERS = {"the", "The"}
 
 
@@ -260,10 +260,20 @@ _WORD = re.compile(r"\S+")
 
 @cache
 def _run_re() -> re.Pattern[str]:
-    r"""Runs of two or more capitalised words (name particles allowed between them). The first word's
-    left edge is checked after its capital (``(?<![\w-].)``), so ``re`` can skip to capitals."""
+    r"""Runs of two or more capitalised words (name particles and middle initials allowed between them).
+    The first word's left edge is checked after its capital (``(?<![\w-].)``), so ``re`` can skip to
+    capitals."""
     particles = "|".join(map(re.escape, _particles()))
-    return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles})\s+)?{_CAPWORD})+")
+    return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles}|{_CAP}\.)\s+)?{_CAPWORD})+")
+
+
+_INITIAL = re.compile(rf"{_CAP}\.")
+
+
+def _joint(word: str, particles: frozenset[str]) -> bool:
+    """A word that may join name words without being one: a particle ("de") or an initial ("M.", after a
+    first name only: "Robert M. Beecroft")."""
+    return word in particles or bool(_INITIAL.fullmatch(word))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -292,10 +302,10 @@ def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -
         i = 0
         while i < len(toks):
             j = i
-            while j < len(toks) and (names[j] or (toks[j][0] in particles and j > i and j + 1 < len(toks)
-                                                  and names[j + 1])):
+            while j < len(toks) and (names[j] or (_joint(toks[j][0], particles) and j + 1 < len(toks) and names[j + 1]
+                                                  and (j - i == 1 if _INITIAL.fullmatch(toks[j][0]) else j > i))):
                 j += 1
-            if j - i >= 2 and (j == len(toks) or toks[j][0] in particles):
+            if j - i >= 2 and (j == len(toks) or _joint(toks[j][0], particles)):
                 start, end = toks[i][1], toks[j - 1][2]
                 name = text[start:end]
                 role = _role(text, floor, start)
