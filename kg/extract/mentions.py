@@ -3,16 +3,19 @@
 Only the title and body are scanned (never the navigation). Each entity is reported once, with its first
 surface form, in order of first appearance; its kind is the one it had on the release's date. Names that
 mean something else in releases too (the lexicon's ``unscanned_name``: "AI", "EC", "General Assembly")
-stay names of their entity but are not scanned for. A country named inside a longer name ("OSCE Mission
+stay names of their entity but are not scanned for. A demonym after an ``ethnic_marker`` ("ethnic
+Albanian", "Kosovo Serb") names an ethnic group, not the country. A country named inside a longer name ("OSCE Mission
 to Moldova", "UN Interim Administration Mission in Kosovo") is no mention of it: the longest match wins.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from functools import cache
 from typing import Any
 
-from kg.extract.lexicon import terms
+from kg.extract.lexicon import alternation, terms
 from kg.extract.trie import WordScanner
 from kg.record import Mention
 
@@ -32,6 +35,16 @@ def scanner(gazetteer: Any) -> tuple[WordScanner, dict[str, Any]]:
     return _SCANNERS[key]
 
 
+@cache
+def _ethnic_re() -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{alternation('ethnic_marker')})\s+$")
+
+
+def _ethnic(text: str, at: int) -> bool:
+    """Whether the demonym at ``at`` names an ethnic group ("ethnic Albanian", "Kosovo Serb"), not a country."""
+    return bool(_ethnic_re().search(text, max(0, at - 12), at))
+
+
 def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
     """Entities named in ``texts`` (title first, then paragraphs), as they stood on date ``on``."""
     pattern, table = scanner(gazetteer)
@@ -45,7 +58,7 @@ def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
             if iri in seen:
                 continue
             kind = entity.kind_on(on)
-            if kind is None:
+            if kind is None or (name in entity.demonyms and _ethnic(text, m.start())):
                 continue
             seen.add(iri)
             out.append(Mention(name=name, kind=kind, iri=iri, wikidata=entity.wikidata or None))
