@@ -80,3 +80,8 @@ def test_an_ethnic_group_is_no_mention_of_the_country(gazetteer):
     assert [m[0] for m in mentions("Ethnic Albanian parties and Kosovo Albanian leaders met.", gazetteer)] == [
         "Kosovo"]
     assert [m[0] for m in mentions("Albanian officials met ethnic Russian leaders.", gazetteer)] == ["Albanian"]
+
+
+def test_demonyms_joined_by_a_hyphen_name_both_countries(gazetteer):
+    assert [m[0] for m in mentions("The Tajik-Afghan border; a Russian-speaking Euro-Atlantic forum.", gazetteer)] == [
+        "Tajik", "Afghan"]

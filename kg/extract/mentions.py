@@ -45,20 +45,33 @@ def _ethnic(text: str, at: int) -> bool:
     return bool(_ethnic_re().search(text, max(0, at - 12), at))
 
 
+_PAIR = re.compile(r"(?<![\w-])([A-Z][\w'’]+)-([A-Z][\w'’]+)(?![\w-])")  # "Tajik-Afghan border"
+
+
+def _hits(text: str, pattern: WordScanner, table: dict[str, Any]) -> list[tuple[int, str]]:
+    """(offset, surface form) of every name in ``text``, in order; the demonyms of a hyphenated pair
+    ("Tajik-Afghan", "Armenian-Azerbaijani") too, which the scanner's word edge leaves out."""
+    hits = [(m.start(), m.group()) for m in pattern.finditer(text)]
+    if "-" in text:
+        hits += [(m.start(k), m[k]) for m in _PAIR.finditer(text) for k in (1, 2)
+                 if m[k] in table and m[k] in table[m[k]].demonyms]
+        hits.sort()
+    return hits
+
+
 def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
     """Entities named in ``texts`` (title first, then paragraphs), as they stood on date ``on``."""
     pattern, table = scanner(gazetteer)
     seen: set[str] = set()
     out: list[Mention] = []
     for text in texts:
-        for m in pattern.finditer(text):
-            name = m.group()
+        for at, name in _hits(text, pattern, table):
             entity = table[name]
             iri = str(entity.iri)
             if iri in seen:
                 continue
             kind = entity.kind_on(on)
-            if kind is None or (name in entity.demonyms and _ethnic(text, m.start())):
+            if kind is None or (name in entity.demonyms and _ethnic(text, at)):
                 continue
             seen.add(iri)
             out.append(Mention(name=name, kind=kind, iri=iri, wikidata=entity.wikidata or None))
