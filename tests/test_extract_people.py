@@ -122,3 +122,8 @@ def test_two_spellings_of_one_name_are_one_person_and_a_fuller_role_wins():
 def test_a_middle_initial_is_part_of_the_name():
     assert people("The Head of the OSCE Mission there, Robert M. Beecroft, welcomed the progress.") == [
         ("Robert M. Beecroft", "Head of the OSCE Mission there")]
+
+
+def test_lower_case_particles_inside_a_name():
+    assert people("Ambassador Tim del Vecchio and Minister Ana dos Santos met.") == [
+        ("Tim del Vecchio", "Ambassador"), ("Ana dos Santos", "Minister")]

@@ -156,3 +156,8 @@ def test_a_quotation_cut_by_the_pages_end_counts_whatever_its_length():
 def test_a_quotation_an_organisation_said_does_not_fall_to_the_person_named_before():
     assert quotes("Ambassador Jan Braathu opened the event.",
                   f"“{Q},” the OSCE Secretariat said in a statement.") == [(None, Q[:20])]
+
+
+def test_a_title_in_title_case_is_not_a_quotation():
+    assert quotes("Ambassador Jan Braathu presented the report “Human Rights in the Fight against Terrorism” "
+                  f"and said: “{Q}.”") == [("Jan Braathu", Q[:20])]

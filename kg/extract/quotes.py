@@ -2,8 +2,8 @@
 
 A quotation is text between double quotes, straight or curly, in any mix (``"…”``); a quote mark after
 a space opens, one before a space closes, so a title quoted inside a quotation stays part of it. Four
-words or more (fewer are a term or a title in quotes); a quote left open runs to the paragraph's end,
-whatever its length (a page cut mid-quotation). Its speaker comes from the attribution
+words or more (fewer are a term in quotes), not a title in title case; a quote left open runs to the
+paragraph's end, whatever its length (a page cut mid-quotation). Its speaker comes from the attribution
 in the same sentence — a speech verb (``said``, ``he stated``, ``according to``) with a person, a
 pronoun or a post ("the Secretary General", "the Minister") — or it continues: a second quotation in
 the paragraph keeps the first one's speaker, a quote paragraph after an attributed one keeps its
@@ -29,6 +29,7 @@ from kg.record import Quote
 _PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
 _POSTS = post_patterns()  # (post key, pattern) from post_words.tsv: "the High Commissioner", "the Director", ...
 MIN_WORDS = 4
+TITLE_SHARE = 0.6  # a quoted span with this share of capitalised longer words, no closing punctuation: a title
 _MARK = re.compile(r"[\"“”]")
 _OPENS_AFTER = " \t([—–-/:"  # a straight quote mark after one of these (or first) opens a quotation
 
@@ -78,8 +79,7 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
     prev_attributed = False          # did the previous paragraph hold an attributed quote?
     for pi in range(first, len(paragraphs)):
         text = paragraphs[pi]
-        found = [(a, b) for a, b in spans[pi]
-                 if len(text[a:b].split()) >= (MIN_WORDS if b < len(text) else 1)]
+        found = [(a, b) for a, b in spans[pi] if _is_speech(text[a:b], closed=b < len(text))]
         attributed_here = False
         for k, (a, b) in enumerate(found):
             lo = found[k - 1][1] + 1 if k else 0
@@ -98,6 +98,20 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
                 insort(referents, (pi, a - 1, speaker))
         prev_attributed = attributed_here
     return quotes
+
+
+def _is_speech(span: str, closed: bool) -> bool:
+    """A quoted span that is speech: four words or more (any number when the page cut it off), and not a
+    title in title case ("the report “Human Rights in the Fight against Terrorism”")."""
+    words = span.split()
+    if not closed:
+        return bool(words)
+    if len(words) < MIN_WORDS:
+        return False
+    content = [w for w in words if len(w) > 3]  # title case leaves "in", "the", "of" in lower case
+    capitalised = sum(w[:1].isupper() for w in content)
+    return not (content and capitalised >= TITLE_SHARE * len(content)
+                and not span.rstrip().endswith((".", ",", "!", "?", ":")))
 
 
 def _opens_with_quote(text: str) -> bool:
