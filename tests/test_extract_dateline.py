@@ -68,6 +68,8 @@ from kg.extract.dateline import parse_date, parse_dateline
     ("VIENNA, March 5, 2010 – The", "VIENNA, March 5, 2010", ["VIENNA"], "2010-03-05", "The"),
     ("VIENNA, 05.03.2010 – The", "VIENNA, 05.03.2010", ["VIENNA"], "2010-03-05", "The"),
     ("VIENNA, Friday, 5 March 2010 – The", "VIENNA, Friday, 5 March 2010", ["VIENNA"], "2010-03-05", "The"),
+    ("VIENNA, 5 MARCH 2010 ― The", "VIENNA, 5 MARCH 2010", ["VIENNA"], "2010-03-05", "The"),  # horizontal bar
+    ("VIENNA, 5 march 2010 − The", "VIENNA, 5 march 2010", ["VIENNA"], "2010-03-05", "The"),  # minus sign
 ])
 def test_dateline_variants(paragraph, raw, places, iso, rest):
     d = parse_dateline(paragraph)

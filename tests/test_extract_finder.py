@@ -93,6 +93,11 @@ def test_fields_after_the_body_date_a_labelled_page():
     assert layout.sources == ["OSCE Project Co-ordinator in Ukraine"]
 
 
+def test_fields_inside_the_body_do_not_end_it():
+    event = ["Date: 5 May 2017", "Venue: Palace of Justice, Odesa", "The public is invited to attend."]
+    assert page(TITLE, DATELINE, *event, MORE).body == [DATELINE, *event, MORE]
+
+
 def test_the_best_dated_title_wins_over_an_earlier_weakly_dated_one():
     """A related-news teaser (title + date-only line) before the release (section word, title, dateline)."""
     layout = page("Judges meet in Kharkiv for a regional conference", "3 May 2017", "", "Newsroom", TITLE,

@@ -16,7 +16,7 @@ MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_DASH = r"[-‐‑–—]"
+_DASH = r"[-‐‑‒–—―−]"  # hyphen, hyphens, figure dash, en dash, em dash, horizontal bar, minus
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
 # "10 September 2008", "3-4 May 2010", "30 April - 2 May 2010", "12 July" (no year), "5th of June, 2008",
@@ -30,7 +30,7 @@ DATE = rf"{_WEEKDAY}(?:{_ISO}|{_DOTTED}|{_DMY}|{_MDY})"
 _DATE_RE = re.compile(rf"(?<![\w-]){DATE}(?!\w)", re.IGNORECASE)
 
 # Upper-case city words (diacritics, hyphens, dots: NUR-SULTAN, WASHINGTON D.C.), joined by "/" or ", ".
-_CWORD = r"[^\W\d_a-z](?:[^\W\d_a-z]|['’.-])*"
+_CWORD = r"[^\W\d_a-z](?:[^\W\d_a-z]|['’.-])*(?![a-z])"  # a whole word: not the "C" of "Chairman"
 _UPPER = rf"{_CWORD}(?:\s+{_CWORD})*"
 _CITIES = rf"{_UPPER}(?:\s*(?:/|,)\s*{_UPPER})*"
 # between the cities (and an optional country: "CORFU, Greece,") and the date: a comma, a dash or a space
@@ -41,10 +41,14 @@ _NOTE = r"(?:\s*(?P<note>\([^()]{1,80}\)))?"
 _AFTER = rf"{_NOTE}\s*(?:--|{_DASH}|:|\.(?=\s)|(?<=\))(?=\s))"
 # "CORRECTION:", or a notice in capitals ending in a full stop ("PLEASE FIND BELOW THE CORRECT VERSION ... .")
 _PREFIX = r"(?:[A-Z][A-Z ]{2,}:\s*|[A-Z][A-Z'’,]*(?:\s+[A-Z][A-Z'’,]*){2,}[.!]\s+)?"
-_CITY_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES}){_BEFORE_DATE}(?P<date>{DATE}){_AFTER}\s*")
-_DATE_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
+_CITY_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES}){_BEFORE_DATE}(?P<date>(?i:{DATE})){_AFTER}\s*")
+_DATE_FIRST = re.compile(
+    rf"^(?P<pre>{_PREFIX})(?P<date>(?i:{DATE})),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
 
 
+_DIGIT = re.compile(r"\d")
+_LOWER_WORD = re.compile(r"\s[a-z]")  # a word of prose starting after a space
+MAX_LOWER_WORDS = 5  # before the date: "SKOPJE, the former Yugoslav Republic of Macedonia," has 3
 _PLACE_SEP = re.compile(r"\s*(?:/|,)\s*")
 _TRAILING_DASH = re.compile(rf"\s*(?:--|{_DASH}|:|\.)\s*$")
 
@@ -103,13 +107,16 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     head = paragraph[:40].split(None, 1)[0] if paragraph[:1].isalnum() else ""
     if not (head[:1].isdigit() or head.isupper()):  # a city or notice in capitals, or a date, comes first
         return None
-    m = _CITY_FIRST.match(paragraph)
+    digit = _DIGIT.search(paragraph, 0, 200)  # the date soon after, with few words of prose before it
+    if not digit or len(_LOWER_WORD.findall(paragraph, 0, digit.start())) > MAX_LOWER_WORDS:
+        return None
+    m = None if head[:1].isdigit() else _CITY_FIRST.match(paragraph)
     if m:
         places = [p.strip() for p in _PLACE_SEP.split(m["places"]) if p.strip()]
         if not _is_upper(places[0]):
             return None
     else:
-        m = _DATE_FIRST.match(paragraph)
+        m = _DATE_FIRST.match(paragraph) if head[:1].isdigit() else None
         if not m:
             return None
         places = [m["places"].strip()]

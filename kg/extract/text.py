@@ -167,15 +167,17 @@ def find(lines: list[str]) -> Layout:
 
 
 def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_Candidate | None, ...]:
-    """(the best candidate scoring 2 or more, the one nearest the running text, the first dated one)."""
-    best = first = weak = None
+    """(the best candidate scoring 2 or more, the one nearest the running text (else the first), the first
+    dated one)."""
+    best = first = weak = top = None
     t = 0
     while t < end:
         if not _title_like(lines[t], stops):
             t += 1
             continue
         c = _candidate(lines, t, known)
-        if not first and c.body < len(lines) and not _title_like(lines[c.body], stops):
+        top = top or c
+        if not first and c.body < len(lines) and _running_text(lines[c.body]):
             first = c  # the title-like line nearest the first line of running text
         weak = weak or (c if c.dated else None)
         if c.score >= 2 and (best is None or c.score > best.score):
@@ -183,7 +185,13 @@ def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_C
             if c.score >= STRONG:
                 break
         t = c.body
-    return best, first, weak
+    return best, first or top, weak
+
+
+def _running_text(line: str) -> bool:
+    """A paragraph of prose: ends like a sentence, or is too long for a title."""
+    s = line.strip()
+    return bool(s) and (s[-1] in ".!?\"”" or len(s) > MAX_TITLE)
 
 
 def _title_like(line: str, stops: bool = False) -> bool:
@@ -208,7 +216,7 @@ def _known_field(line: str) -> re.Match[str] | None:
 def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     """Read what follows the title-like line ``t``: blank lines, images, captions, labelled fields (value
     on the same or the next non-blank line), one date line; the first other line starts the body, and the first
-    field line after it (of ``known``, the field lines' indexes) ends it."""
+    closing field line after it (of ``known``) ends it."""
     c = _Candidate(title=t, body=t + 1, label=_label_above(lines, t))
     j = t + 1
     while j < len(lines):
@@ -311,13 +319,17 @@ def _layout(lines: list[str], c: _Candidate) -> Layout:
 
 
 def _survey(lines: list[str]) -> list[int]:
-    """The indexes of the page's known field lines; ``ExtractionError`` for a page listing several releases
-    (each with its date field or dateline)."""
+    """The indexes of the known field lines after the page's last paragraph of prose (``Issued on:`` …
+    closing the body); ``ExtractionError`` for a page listing several releases (each with its date field
+    or dateline)."""
     known = []
+    last_prose = -1
     dated_fields: dict[str, int] = {}  # per label: "Publishing date:" under each item
     datelines = teasers = 0
     for k, line in enumerate(lines):
         s = line.strip()
+        if _running_text(s):
+            last_prose = k
         if not s or not (s[0].isupper() or s[0].isdigit()):
             continue
         fm = _known_field(s)
@@ -331,7 +343,7 @@ def _survey(lines: list[str]) -> list[int]:
     items = max([datelines, *dated_fields.values()])
     if items >= 2 and (teasers or max(dated_fields.values(), default=0) >= 2 or datelines >= 3):
         raise ExtractionError(f"a listing of {items} releases (each with its own date), not a single release")
-    return known
+    return [k for k in known if k > last_prose]
 
 
 def _missing(lines: list[str], first: _Candidate | None, end: int) -> str:
