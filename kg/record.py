@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-MentionKind = Literal["state", "partner", "field_operation", "institution", "organisation"]
+MentionKind = Literal["state", "partner", "field_operation", "institution", "organisation", "other"]
 
 
 @dataclass(frozen=True)

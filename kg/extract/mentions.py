@@ -1,14 +1,21 @@
 """Entity mentions: one compiled trie regex over every surface form the gazetteer knows, longest match first.
 
 Only the title and body are scanned (never the navigation). Each entity is reported once, with its first
-surface form, in order of first appearance; its kind is the one it had on the release's date.
+surface form, in order of first appearance; its kind is the one it had on the release's date. Names that
+mean something else in releases too (the lexicon's ``unscanned_name``: "AI", "EC", "General Assembly")
+stay names of their entity but are not scanned for. A demonym after an ``ethnic_marker`` ("ethnic
+Albanian", "Kosovo Serb") names an ethnic group, not the country. A country named inside a longer name ("OSCE Mission
+to Moldova", "UN Interim Administration Mission in Kosovo") is no mention of it: the longest match wins.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from functools import cache
 from typing import Any
 
+from kg.extract.lexicon import alternation, terms
 from kg.extract.trie import WordScanner
 from kg.record import Mention
 
@@ -20,10 +27,36 @@ def scanner(gazetteer: Any) -> tuple[WordScanner, dict[str, Any]]:
     key = id(gazetteer)
     if key not in _SCANNERS:
         table: dict[str, Any] = {}
+        unscanned = set(terms("unscanned_name"))
         for form, entity in gazetteer.names():
-            table.setdefault(form, entity)
+            if form not in unscanned:
+                table.setdefault(form, entity)
         _SCANNERS[key] = (WordScanner(table, edge=r"[\w-]"), table)
     return _SCANNERS[key]
+
+
+@cache
+def _ethnic_re() -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{alternation('ethnic_marker')})\s+$")
+
+
+def _ethnic(text: str, at: int) -> bool:
+    """Whether the demonym at ``at`` names an ethnic group ("ethnic Albanian", "Kosovo Serb"), not a country."""
+    return bool(_ethnic_re().search(text, max(0, at - 12), at))
+
+
+_PAIR = re.compile(r"(?<![\w-])([A-Z][\w'’]+)-([A-Z][\w'’]+)(?![\w-])")  # "Tajik-Afghan border"
+
+
+def _hits(text: str, pattern: WordScanner, table: dict[str, Any]) -> list[tuple[int, str]]:
+    """(offset, surface form) of every name in ``text``, in order; the demonyms of a hyphenated pair
+    ("Tajik-Afghan", "Armenian-Azerbaijani") too, which the scanner's word edge leaves out."""
+    hits = [(m.start(), m.group()) for m in pattern.finditer(text)]
+    if "-" in text:
+        hits += [(m.start(k), m[k]) for m in _PAIR.finditer(text) for k in (1, 2)
+                 if m[k] in table and m[k] in table[m[k]].demonyms]
+        hits.sort()
+    return hits
 
 
 def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
@@ -32,14 +65,13 @@ def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
     seen: set[str] = set()
     out: list[Mention] = []
     for text in texts:
-        for m in pattern.finditer(text):
-            name = m.group()
+        for at, name in _hits(text, pattern, table):
             entity = table[name]
             iri = str(entity.iri)
             if iri in seen:
                 continue
             kind = entity.kind_on(on)
-            if kind is None:
+            if kind is None or (name in entity.demonyms and _ethnic(text, at)):
                 continue
             seen.add(iri)
             out.append(Mention(name=name, kind=kind, iri=iri, wikidata=entity.wikidata or None))
