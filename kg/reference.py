@@ -20,6 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from kg.iris import OSCE, SCHEMA, WD, Minter, slug
+from kg.linkset import LINKS_FILE, LinkTableError, accepted
 from kg.paths import ONTOLOGY_DIR, REFERENCE_DIR
 
 ONTOLOGY_FILE = ONTOLOGY_DIR / "osce.ttl"
@@ -369,6 +370,18 @@ class _Compiler:
                 node = self.holding("chairperson-in-office", f"{year}/{name}", person, start, end)
                 self.add(node, OSCE.duringChairpersonship, iri)
 
+    def links(self) -> None:
+        """``owl:sameAs`` for the reference entities without a QID that ``wikidata_links.tsv`` accepts."""
+        try:
+            found = accepted(self.dir / LINKS_FILE.name)
+        except LinkTableError as exc:
+            raise ReferenceDataError(str(exc)) from None
+        for key, (qid, evidence) in sorted(found.items()):
+            iri = URIRef(self.m.base + key)
+            if (iri, RDF.type, None) in self.g and (iri, OWL.sameAs, None) not in self.g:
+                self.add(iri, OWL.sameAs, WD[qid])
+                self.add(iri, OSCE.evidence, Literal(evidence))
+
     # --- names and concepts ----------------------------------------------------------------------
 
     def aliases(self) -> None:
@@ -425,6 +438,7 @@ def compile_reference(minter: Minter = Minter(), directory: Path = REFERENCE_DIR
     c.aliases()
     c.concepts("fields_of_work.tsv", "topic", OSCE.FieldOfWork, OSCE.FieldsOfWork)
     c.concepts("content_types.tsv", "content-type", OSCE.ContentType, OSCE.ContentTypes)
+    c.links()
     return c.g
 
 

@@ -1,0 +1,176 @@
+"""``kg link`` against a local Oxigraph holding a Wikidata-shaped test fixture (fake QIDs; no network), the
+reviewed table it writes, and the build's ``owl:sameAs`` that follow the table."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kg.link import Client, LinkFailed, retry_after
+from kg.linkset import read_links, write_links
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "wikidata" / "fixture.ttl"
+sys.path.insert(0, str(ROOT / "bench"))
+from servers import OXIGRAPH, oxigraph_read_only  # noqa: E402
+
+SAME_AS = "<http://www.w3.org/2002/07/owl#sameAs>"
+
+
+@pytest.fixture(scope="module")
+def wikidata(tmp_path_factory):
+    """The SPARQL query URL of a read-only Oxigraph over the fixture."""
+    root = tmp_path_factory.mktemp("wikidata")
+    subprocess.run([str(OXIGRAPH), "load", "--location", str(root / "store"), "--file", str(FIXTURE)],
+                   check=True, capture_output=True)
+    with oxigraph_read_only(root / "store", root / "oxigraph.log") as (url, _):
+        yield url
+
+
+def kg_link(data: Path, endpoint: str, table: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kg.cli", "link", "--data", str(data), "--endpoint", endpoint,
+                           "--table", str(table)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def decisions(table: Path) -> dict[tuple[str, str], str]:
+    return {(k.entity.rsplit("/", 1)[-1], k.qid): k.status for k in read_links(table)}
+
+
+@pytest.fixture(scope="module")
+def linked(seeds_build, wikidata, tmp_path_factory) -> Path:
+    table = tmp_path_factory.mktemp("links") / "wikidata_links.tsv"
+    run = kg_link(seeds_build, wikidata, table)
+    assert run.returncode == 0, run.stderr
+    assert "8 candidates" in run.stderr
+    return table
+
+
+def test_right_candidates_accepted_decoys_not(linked):
+    got = decisions(linked)
+    # homonyms: the Maltese minister in office on the release date, not the footballer
+    assert got[("ian-borg", "Q999000001")] == "accepted"
+    assert got[("ian-borg", "Q999000002")] == "rejected"
+    assert got[("marc-perrin-de-brichambaut", "Q999000003")] == "accepted"
+    # the right post, but held 2006-2008, not on the release date (2024)
+    assert got[("sirojiddin-muhriddin", "Q999000004")] == "rejected"
+    # an alias, in office on the date, but the graph's role ("President") says too little
+    assert got[("emomali-rahmon", "Q999000005")] == "review"
+    # one acronym, two organisations: the OSCE's institution is accepted, the namesake rejected
+    assert got[("high-commissioner-on-national-minorities", "Q999000201")] == "accepted"
+    assert got[("high-commissioner-on-national-minorities", "Q999000202")] == "rejected"
+    assert got[("office-for-democratic-institutions-and-human-rights", "Q999000203")] == "accepted"
+    assert not any(qid == "Q999000204" for _, qid in got)  # not an organisation: never a candidate
+
+
+def test_rows_carry_evidence(linked, wikidata):
+    row = next(k for k in read_links(linked) if k.qid == "Q999000001")
+    assert (row.wikidata_label, row.wikidata_description) == ("Ian Borg", "TEST DATA: fake item, Maltese politician")
+    assert row.endpoint == wikidata and len(row.query_date) == 10 and row.score >= 80
+    assert "P39 Q999000101" in row.statements and "P27 Q233" in row.statements
+    assert "fits its role" in row.reason
+    decoy = next(k for k in read_links(linked) if k.qid == "Q999000004")
+    assert "not the dates" in decoy.reason
+
+
+def test_rerun_keeps_human_decisions(linked, seeds_build, wikidata, tmp_path):
+    table = tmp_path / "wikidata_links.tsv"
+    rows = read_links(linked)
+    edited = [k.__class__(**{**k.__dict__, "status": {"Q999000005": "accepted", "Q999000203": "rejected"}
+                              .get(k.qid, k.status)}) for k in rows]
+    write_links(edited, table)
+    run = kg_link(seeds_build, wikidata, table)
+    assert run.returncode == 0, run.stderr
+    after = decisions(table)
+    assert len(read_links(table)) == len(rows)  # nothing duplicated
+    assert after[("emomali-rahmon", "Q999000005")] == "accepted"
+    assert after[("office-for-democratic-institutions-and-human-rights", "Q999000203")] == "rejected"
+    assert after[("ian-borg", "Q999000001")] == "accepted"
+
+
+def test_build_follows_the_table(linked, tmp_path):
+    """``kg build`` of a copy of the project whose links table is the one kg link wrote, with one row a
+    reviewer accepted: accepted rows become owl:sameAs on reference people and institutions (reference
+    graph) and on people only the releases know (Emomali Rahmon); review and rejected rows do not."""
+    project = tmp_path / "project"
+    for part in ("kg", "ontology", "shapes", "seeds"):
+        shutil.copytree(ROOT / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
+    reviewed = [k.__class__(**{**k.__dict__, "status": "accepted"}) if k.qid == "Q999000005" else k
+                for k in read_links(linked)]
+    write_links(reviewed, project / "ontology" / "reference" / "wikidata_links.tsv")
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", "seeds", "--out", "out", "--quiet"],
+                         cwd=project, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    nt = gzip.decompress((project / "out" / "osce-kg.nt.gz").read_bytes()).decode()
+    same = {}
+    for s, p, o in (line.split(" ", 2) for line in nt.splitlines()):
+        if p == SAME_AS and ("/id/person/" in s or "/id/institution/" in s):
+            same[s.rsplit("/", 1)[-1][:-1]] = o.removesuffix(" .")
+    assert same["ian-borg"] == "<http://www.wikidata.org/entity/Q999000001>"
+    assert same["marc-perrin-de-brichambaut"] == "<http://www.wikidata.org/entity/Q999000003>"
+    assert same["high-commissioner-on-national-minorities"] == "<http://www.wikidata.org/entity/Q999000201>"
+    assert same["emomali-rahmon"] == "<http://www.wikidata.org/entity/Q999000005>"
+    assert "sirojiddin-muhriddin" not in same
+    for decoy in ("Q999000002", "Q999000004", "Q999000202"):
+        assert f"/entity/{decoy}>" not in nt
+    assert "wikidata_links.tsv: accepted Q999000201" in nt  # the evidence travels with the link
+
+
+class _Throttled(BaseHTTPRequestHandler):
+    """Answers the first POST with 429 and ``Retry-After: 1``, then forwards to the real endpoint."""
+
+    seen: list[tuple[float, str, int]] = []
+    target = ""
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        first = not self.seen
+        self.seen.append((time.monotonic(), self.headers["User-Agent"], 429 if first else 200))
+        if first:
+            self.send_response(429)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        r = httpx.post(self.target, content=body, headers={"Content-Type": self.headers["Content-Type"],
+                                                            "Accept": self.headers["Accept"]})
+        self.send_response(r.status_code)
+        self.send_header("Content-Type", r.headers["Content-Type"])
+        self.send_header("Content-Length", str(len(r.content)))
+        self.end_headers()
+        self.wfile.write(r.content)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_429_retry_after_is_honoured(wikidata):
+    _Throttled.target, _Throttled.seen = wikidata, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Throttled)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = Client(f"http://127.0.0.1:{server.server_port}/sparql")
+        rows = client.select('SELECT ?item WHERE { ?item <http://www.w3.org/2000/01/rdf-schema#label> "Ian Borg"@en }')
+    finally:
+        server.shutdown()
+    assert sorted(r["item"] for r in rows) == ["http://www.wikidata.org/entity/Q999000001",
+                                               "http://www.wikidata.org/entity/Q999000002"]
+    (t1, agent, s1), (t2, _, s2) = _Throttled.seen
+    assert (s1, s2) == (429, 200) and client.requests == 2
+    assert t2 - t1 >= 1.0  # waited as Retry-After said
+    assert agent.startswith("osce-kg/") and "kg link" in agent
+
+
+def test_other_errors_fail_clearly(wikidata):
+    with pytest.raises(LinkFailed, match=r"badly formed.*expected DISTINCT"):
+        Client(wikidata, retries=0).select("SELECT nonsense")
+    assert retry_after("7", 2.0) == 7.0 and retry_after(None, 2.0) == 2.0
+    assert 0 < retry_after(time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30)), 2.0) <= 30
