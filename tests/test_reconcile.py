@@ -11,10 +11,6 @@ import pytest
 
 from conftest import shared
 
-jsonschema = pytest.importorskip("jsonschema")
-from referencing import Registry, Resource  # noqa: E402  (installed with jsonschema)
-from referencing.jsonschema import DRAFT7  # noqa: E402
-
 PERSON, PLACE = "https://schema.org/Person", "https://schema.org/Place"
 OSCE = "https://w3id.org/osce-kg/ontology#"
 SCHEMA_OF = {"manifest": "manifest", "reconciliation-query-batch": "reconciliation-query-batch",
@@ -32,6 +28,9 @@ def spec() -> Path:
 @pytest.fixture(scope="module")
 def validators(spec):
     """Draft 7 validators by schema name, resolving the schemas' references among themselves (offline)."""
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (a test extra) validates the answers")
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
     docs = {p.stem: json.loads(p.read_text()) for p in (spec / "schemas").glob("*.json")}
     registry = Registry().with_resources((d["$id"], Resource.from_contents(d, default_specification=DRAFT7))
                                          for d in docs.values() if "$id" in d)
@@ -69,11 +68,10 @@ def queries(client, batch: dict, **kw) -> dict:
     return r.json()
 
 
-def test_manifest_and_jsonp(client, validators, base):
+def test_manifest_and_jsonp(client, base):
     r = client.get("/reconcile")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     manifest = r.json()
-    check(validators, "manifest", manifest)
     assert manifest["versions"] == ["0.2"] and manifest["identifierSpace"] == base + "id/"
     assert {t["id"] for t in manifest["defaultTypes"]} >= {PERSON, OSCE + "ParticipatingState", OSCE + "FieldOperation",
                                                           OSCE + "Institution", OSCE + "ExternalOrganisation", PLACE}
@@ -84,9 +82,7 @@ def test_manifest_and_jsonp(client, validators, base):
     assert json.loads(r.text[len("/**/jQuery123_cb("):-2]) == manifest
 
 
-def test_batch_of_typed_queries(client, validators, base):
-    """A column reconciled as OpenRefine does it: typed queries in one batch (form field ``queries``)."""
-    batch = {
+TYPED = {
         "q0": {"query": "Ian Borg", "type": PERSON, "type_strict": "should", "limit": 3},
         "q1": {"query": "marc perrin de brichambaut", "type": PERSON},
         "q2": {"query": "Programme Office in Dushanbe", "type": OSCE + "FieldOperation"},
@@ -95,10 +91,20 @@ def test_batch_of_typed_queries(client, validators, base):
         "q5": {"query": "Feridun Sinirlioglu", "type": PERSON},           # without the ğ
         "q6": {"query": "ODIHR"},                                          # acronym, no type
         "q7": {"query": "Borg", "type": PERSON},                           # a surname: a candidate, not a match
-    }
-    check(validators, "reconciliation-query-batch", batch)
+}
+CONSTRAINED = {
+    "near": {"query": "OSCE Programme Office", "type": OSCE + "FieldOperation",
+             "properties": [{"pid": "country", "v": "Tajikistan"}]},
+    "qid": {"query": "Malta", "properties": [{"pid": "wikidata", "v": "Q233"}]},
+    "wrong": {"query": "Malta", "properties": [{"pid": "wikidata", "v": "Q1"}]},
+    "only": {"properties": [{"pid": "wikidata", "v": {"id": "http://www.wikidata.org/entity/Q863"}}]},
+}
+
+
+def test_batch_of_typed_queries(client, base):
+    """A column reconciled as OpenRefine does it: typed queries in one batch (form field ``queries``)."""
+    batch = TYPED
     answer = queries(client, batch)
-    check(validators, "reconciliation-result-batch", answer)
     assert set(answer) == set(batch)
     top = {k: (v["result"][0] if v["result"] else None) for k, v in answer.items()}
     assert top["q0"]["id"] == base + "id/person/ian-borg" and top["q0"]["match"] is True
@@ -114,17 +120,9 @@ def test_batch_of_typed_queries(client, validators, base):
     assert len(answer["q0"]["result"]) <= 3
 
 
-def test_property_constraints(client, validators, base):
-    batch = {
-        "near": {"query": "OSCE Programme Office", "type": OSCE + "FieldOperation",
-                 "properties": [{"pid": "country", "v": "Tajikistan"}]},
-        "qid": {"query": "Malta", "properties": [{"pid": "wikidata", "v": "Q233"}]},
-        "wrong": {"query": "Malta", "properties": [{"pid": "wikidata", "v": "Q1"}]},
-        "only": {"properties": [{"pid": "wikidata", "v": {"id": "http://www.wikidata.org/entity/Q863"}}]},
-    }
-    check(validators, "reconciliation-query-batch", batch)
+def test_property_constraints(client, base):
+    batch = CONSTRAINED
     answer = queries(client, batch)
-    check(validators, "reconciliation-result-batch", answer)
     near = answer["near"]["result"]
     assert near[0]["id"] == base + "id/field-operation/osce-programme-office-in-dushanbe"
     assert {"id": "country", "value": True} in near[0]["features"]
@@ -147,16 +145,24 @@ def test_preview_and_view(client, base):
     assert r.status_code == 303 and r.headers["location"] == "/page/country/malta"
 
 
-def test_suggest(client, validators, base):
+def test_suggest(client, base):
     r = client.get("/reconcile/suggest/entity", params={"prefix": "brich"})
-    check(validators, "suggest-entities-response", r.json())
     assert r.json()["result"][0]["id"] == base + "id/person/marc-perrin-de-brichambaut"
     r = client.get("/reconcile/suggest/type", params={"prefix": "field"})
-    check(validators, "suggest-types-response", r.json())
     assert [t["id"] for t in r.json()["result"]] == [OSCE + "FieldOperation"]
     r = client.get("/reconcile/suggest/property", params={"prefix": "coun"})
-    check(validators, "suggest-properties-response", r.json())
     assert [p["id"] for p in r.json()["result"]] == ["country"]
+
+
+def test_answers_follow_the_schemas(client, validators):
+    """The manifest, the queries sent above and their answers, and the suggest answers are valid 0.2."""
+    check(validators, "manifest", client.get("/reconcile").json())
+    for batch in (TYPED, CONSTRAINED):
+        check(validators, "reconciliation-query-batch", batch)
+        check(validators, "reconciliation-result-batch", queries(client, batch))
+    for kind, schema in (("entity", "suggest-entities-response"), ("type", "suggest-types-response"),
+                         ("property", "suggest-properties-response")):
+        check(validators, schema, client.get(f"/reconcile/suggest/{kind}", params={"prefix": "o"}).json())
 
 
 def test_bad_queries_are_400(client):
