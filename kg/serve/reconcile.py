@@ -44,21 +44,21 @@ PROPERTIES = {  # id → (name, description)
 }
 DEFAULT_LIMIT, EXACT, FOLDED, OVERLAP, MATCH = 5, 100.0, 90.0, 80.0, 90.0
 
-INDEX_QUERY = f"""PREFIX schema: <{SCHEMA}> PREFIX osce: <{OSCE}>
+_PREFIXES = f"""PREFIX schema: <{SCHEMA}> PREFIX osce: <{OSCE}> PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-SELECT DISTINCT ?e ?k ?v WHERE {{
-  VALUES ?type {{ {" ".join(f"<{t}>" for t in TYPES)} }}
-  ?e a ?type .
-  {{ ?e a ?v FILTER(?v IN ({", ".join(f"<{t}>" for t in TYPES)})) BIND("type" AS ?k) }}
-  UNION {{ ?e rdfs:label|schema:name ?v BIND("name" AS ?k) }}
-  UNION {{ ?e skos:altLabel ?v BIND("alt" AS ?k) }}
-  UNION {{ ?e osce:acronym ?v BIND("acronym" AS ?k) }}
-  UNION {{ ?e owl:sameAs ?v BIND("wikidata" AS ?k) }}
-  UNION {{ ?e osce:hostState|schema:nationality ?c . ?c rdfs:label ?v BIND("country" AS ?k) }}
-  UNION {{ ?x schema:mainEntity ?e ; schema:roleName ?v BIND("role" AS ?k) }}
-  UNION {{ ?h osce:holder ?e ; osce:post/rdfs:label ?v BIND("role" AS ?k) }}
-}}"""
+"""
+_TYPED = f"VALUES ?type {{ {' '.join(f'<{t}>' for t in TYPES)} }} ?e a ?type ."
+# What the index reads, one small query per kind of value (one query of UNIONs took Oxigraph 130 s on
+# 20,000 releases; these take 0.1-0.5 s each, and the result cache keeps their answers).
+INDEX_QUERIES = {k: _PREFIXES + f"SELECT DISTINCT ?e ?v WHERE {{ {pattern} }}" for k, pattern in {
+    "type": f"VALUES ?v {{ {' '.join(f'<{t}>' for t in TYPES)} }} ?e a ?v",
+    "name": _TYPED + " ?e rdfs:label|schema:name ?v",
+    "alt": _TYPED + " ?e skos:altLabel ?v",
+    "acronym": "?e osce:acronym ?v",
+    "wikidata": _TYPED + " ?e owl:sameAs ?v",
+    "country": "?e osce:hostState|schema:nationality ?c . ?c rdfs:label ?v",
+    "role": "{ ?x schema:mainEntity ?e ; schema:roleName ?v } UNION { ?h osce:holder ?e ; osce:post/rdfs:label ?v }",
+}.items()}
 TYPE_QUERY = f"SELECT ?t ?l WHERE {{ VALUES ?t {{ {' '.join(f'<{t}>' for t in TYPES)} }} " \
              "?t <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
 
@@ -122,7 +122,7 @@ class Index:
                 c.types.add(v)
             else:
                 c.props.setdefault(k, set()).add(v)
-        return cls(entities, type_names)
+        return cls({e: c for e, c in entities.items() if c.types}, type_names)
 
     def names(self, c: Candidate) -> set[str]:
         return {c.name, *c.alt, *c.props.get("acronym", ())}
@@ -145,21 +145,22 @@ class Index:
         return found
 
 
-_INDEX: dict[str, Index] = {}
+_INDEX: dict[tuple[str, ...], Index] = {}
 
 
 async def index(engine: Any) -> Index:
-    """The index of the engine's current build (rebuilt when the index query's answer changes)."""
-    result = await engine.query(INDEX_QUERY, accept=JSON_RESULTS)
-    if result.etag and result.etag in _INDEX:
-        return _INDEX[result.etag]
-    data = json.loads(result.body)
-    rows = [{n: b[n]["value"] for n in b} for b in data["results"]["bindings"]]
+    """The index of the engine's current build (made again when one of its queries' answers changes)."""
+    results = {k: await engine.query(q, accept=JSON_RESULTS) for k, q in INDEX_QUERIES.items()}
+    key = tuple(r.etag or "" for r in results.values())
+    if all(key) and key in _INDEX:
+        return _INDEX[key]
+    rows = [{"e": b["e"]["value"], "k": k, "v": b["v"]["value"]} for k, r in results.items()
+            for b in json.loads(r.body)["results"]["bindings"] if "e" in b and "v" in b]
     names = {r["t"]: r["l"] for r in await engine.select(TYPE_QUERY) if r.get("t") and r.get("l")}
     built = Index.from_rows(rows, names)
-    if result.etag:
+    if all(key):
         _INDEX.clear()
-        _INDEX[result.etag] = built
+        _INDEX[key] = built
     return built
 
 
