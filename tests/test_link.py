@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kg.link import Client, LinkFailed, retry_after
+from kg.link import Client, Facts, LinkFailed, Subject, decide, retry_after, score_place
 from kg.linkset import read_links, write_links
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,3 +174,20 @@ def test_other_errors_fail_clearly(wikidata):
         Client(wikidata, retries=0).select("SELECT nonsense")
     assert retry_after("7", 2.0) == 7.0 and retry_after(None, 2.0) == 2.0
     assert 0 < retry_after(time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30)), 2.0) <= 30
+
+
+def test_a_place_needs_the_right_country():
+    """Places: the namesake city in the country of the releases datelined there is accepted, the other
+    rejected; with no country to tell them apart, both are left for review."""
+    def city(qid: str, country: str) -> Facts:
+        return Facts(qid, "Kruševac", "TEST DATA", matched={"Kruševac": "label"}, countries={country})
+
+    def statuses(subject: Subject) -> list[tuple[str, str]]:
+        scored = sorted(((f, score_place(subject, f)) for f in (city("Q999000401", "Q403"), city("Q999000402", "Q225"))),
+                        key=lambda p: -p[1].points)
+        return [(f.qid, status) for (f, _), (status, _) in zip(scored, decide(scored))]
+
+    known = Subject("https://w3id.org/osce-kg/id/place/krusevac", "place", "Kruševac", {"Kruševac"}, countries={"Q403"})
+    assert statuses(known) == [("Q999000401", "accepted"), ("Q999000402", "rejected")]
+    unknown = Subject(known.iri, "place", "Kruševac", {"Kruševac"})
+    assert sorted(statuses(unknown)) == [("Q999000401", "review"), ("Q999000402", "review")]
