@@ -1,7 +1,7 @@
 """``/reconcile``: the W3C Entity Reconciliation API 0.2 (as OpenRefine speaks it) over the served graph.
 
 What can be matched: people, participating States, Partners for Co-operation, field operations,
-institutions and other OSCE structures, outside organisations and places, read from the server's engine
+institutions and other OSCE structures (not posts or chairpersonships), outside organisations and places, read from the server's engine
 with one SPARQL query (answered from the result cache while the build lasts; the index made from it is
 kept for as long as the answer's ETag stays the same). Candidate ids are the graph's IRIs; an entity's
 Wikidata QID is its ``wikidata`` property, in its description and on its preview.
@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -51,7 +52,8 @@ _TYPED = f"VALUES ?type {{ {' '.join(f'<{t}>' for t in TYPES)} }} ?e a ?type ."
 # What the index reads, one small query per kind of value (one query of UNIONs took Oxigraph 130 s on
 # 20,000 releases; these take 0.1-0.5 s each, and the result cache keeps their answers).
 INDEX_QUERIES = {k: _PREFIXES + f"SELECT DISTINCT ?e ?v WHERE {{ {pattern} }}" for k, pattern in {
-    "type": f"VALUES ?v {{ {' '.join(f'<{t}>' for t in TYPES)} }} ?e a ?v",
+    "type": f"VALUES ?v {{ {' '.join(f'<{t}>' for t in TYPES)} }} ?e a ?v "
+            "FILTER NOT EXISTS { ?e a osce:Chairpersonship } FILTER NOT EXISTS { ?e a osce:Post }",
     "name": _TYPED + " ?e rdfs:label|schema:name ?v",
     "alt": _TYPED + " ?e skos:altLabel ?v",
     "acronym": "?e osce:acronym ?v",
@@ -343,7 +345,7 @@ async def preview(request: Request, id: str) -> Response:  # noqa: A002 - the pr
     body += f"<dt>Wikidata</dt><dd>{wd}</dd>" if wd else ""
     page = (f'<html><head><meta charset="utf-8"><title>{esc(c.name)}</title></head>'
             f'<body style="font:14px sans-serif;margin:6px"><div><a href="{esc(_service_root(request))}/view?id='
-            f'{esc(c.iri)}" target="_blank"><b>{esc(c.name)}</b></a><br><small>{esc(c.iri)}</small></div>'
+            f'{quote(c.iri, safe="")}" target="_blank"><b>{esc(c.name)}</b></a><br><small>{esc(c.iri)}</small></div>'
             f'<dl style="margin:4px 0">{body}</dl></body></html>')
     return HTMLResponse(page)
 
