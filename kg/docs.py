@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from kg.reference import ontology_graph
 from kg.validate import load_shapes
@@ -96,12 +96,21 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
+def _documented() -> Graph:
+    """The ontology as pyLODE should see it: one ``owl:Ontology``. pyLODE takes every ``skos:ConceptScheme``
+    for an ontology too (its title and IRI would then depend on set order), so the two schemes lose that
+    type here; their concepts are reference data, documented on their own pages."""
+    g = ontology_graph()
+    g.remove((None, RDF.type, SKOS.ConceptScheme))
+    return g
+
+
 def write_ontology_docs(out_dir: Path) -> list[Path]:
     """Write ``out_dir/index.html`` (the ontology, pyLODE OntPub) and ``out_dir/shapes.html`` (every
     ``shapes/*.ttl``), each written to a temporary file and renamed into place."""
     OntPub = _ontpub()
     out_dir.mkdir(parents=True, exist_ok=True)
-    pages = {"index.html": OntPub(ontology_graph()).make_html(), "shapes.html": _shapes_html(load_shapes())}
+    pages = {"index.html": OntPub(_documented(), sort_subjects=True).make_html(), "shapes.html": _shapes_html(load_shapes())}
     for name, html in pages.items():
         _write(out_dir / name, html)
     return [out_dir / name for name in pages]

@@ -20,8 +20,8 @@ from typing import NamedTuple
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.iris import OSCE, SCHEMA, WD, Minter
-from kg.reference import normalise, shared_reference
+from kg.iris import OSCE, SCHEMA, WD, Minter, fold
+from kg.reference import normalise, read_table, shared_reference
 
 Period = tuple[date, date | None]
 
@@ -96,6 +96,14 @@ class Place(NamedTuple):
     wikidata: str | None
 
 
+class Person(NamedTuple):
+    """A person of the reference graph: IRI, canonical name and Wikidata QID."""
+
+    iri: str
+    label: str
+    wikidata: str | None
+
+
 class Concept(NamedTuple):
     """A SKOS concept under one of its labels: (label, IRI)."""
 
@@ -152,8 +160,12 @@ class Gazetteer:
                 self._index.setdefault(normalise(form), []).append(entity)
                 if category in SCANNED:
                     self._surface.append((form, entity))
+        self._posts = {e.iri.rsplit("/", 1)[1]: e for e in self.entities if e.category == "post"}  # by key
         self._places = self._place_index()
         self._holdings = self._holding_list()
+        self._persons = self._person_index()
+        self._titles = tuple(sorted({normalise(r["term"]) for r in read_table("extract_lexicon.tsv")
+                                     if r["kind"] in ("title", "courtesy")}, key=len, reverse=True))
         # what the graph is asked after construction, computed now so a pickled gazetteer needs no graph
         self._topics = self._concepts(OSCE.FieldOfWork)
         self._content_types = self._concepts(OSCE.ContentType)
@@ -196,6 +208,15 @@ class Gazetteer:
             out.append((str(post), str(g.value(person, RDFS.label)), _period(g, node)))
         return out
 
+    def _person_index(self) -> dict[str, Person]:
+        """Every name and other spelling of the reference graph's people (folded, case-insensitive)."""
+        g, out = self._g, {}
+        for iri in sorted(set(g.subjects(RDF.type, SCHEMA.Person))):
+            person = Person(str(iri), str(g.value(iri, RDFS.label)), _qid(g, iri))
+            for name in [person.label, *sorted(str(o) for o in g.objects(iri, SKOS.altLabel))]:
+                out.setdefault(normalise(name), person)
+        return out
+
     # --- the API extraction and mapping call -----------------------------------------------------
 
     def lookup(self, name: str, on: date | str | None = None) -> Entity | None:
@@ -216,18 +237,42 @@ class Gazetteer:
         return self.lookup(re.sub(r"\s*\(closed\)\s*$", "", value.strip(), flags=re.I), on)
 
     def holders(self, post: str, on: date | str) -> list[str]:
-        """Full names of the people holding ``post`` ("secretary-general", "chairperson-in-office" or any
-        name of the post) on ``on``."""
-        entity = self.lookup(post) or self.lookup(post.replace("-", " "))
-        if entity is None or entity.category != "post":
+        """Full names of the people holding ``post`` on ``on``: its key in ``posts.tsv`` ("secretary-general",
+        "hcnm", "odihr-director", "rfom", "pa-president", ...) or any name of the post. A term known only to
+        the month or year covers the whole period, so on a day of a month in which one holder left and the
+        next came both are named: callers that need one speaker take a single answer only."""
+        named = [*self._index.get(normalise(post), ()), *self._index.get(normalise(post.replace("-", " ")), ())]
+        entity = self._posts.get(post) or next((e for e in named if e.category == "post"), None)
+        if entity is None:
             return []
         day = _as_date(on)
         return [person for p, person, period in self._holdings if p == entity.iri and _within(period, day)]
 
+    def person(self, name: str, on: date | str | None = None) -> Person | None:
+        """The reference person ``name`` denotes: a full name or another spelling of it (diacritics and case
+        do not matter, a leading title or "Mr." is dropped); a surname alone ("Borg", "Perrin de
+        Brichambaut") only when exactly one person of that surname holds a post on ``on``. None otherwise:
+        the mapper then mints an IRI from the name itself."""
+        key = normalise(name)
+        for title in self._titles:
+            m = re.match(rf"{re.escape(title)}\.? (?=\S)", key)
+            if m:
+                key = key[m.end():]
+                break
+        if key in self._persons:
+            return self._persons[key]
+        day = _as_date(on)
+        if day is None:
+            return None
+        holding = {person for _, person, period in self._holdings if _within(period, day)}
+        found = {p for n, p in self._persons.items() if n.endswith(" " + key) and p.label in holding}
+        return found.pop() if len(found) == 1 else None
+
     def people(self) -> list[tuple[str, str]]:
-        """(full name, post) of every person holding a post in the reference graph."""
+        """(full name, post) of every person holding a post in the reference graph, under their name and
+        its spelling without diacritics ("Feridun Sinirlioglu")."""
         posts = {e.iri: e.label for e in self.entities if e.category == "post"}
-        return sorted({(person, posts[p]) for p, person, _ in self._holdings})
+        return sorted({(name, posts[p]) for p, person, _ in self._holdings for name in {person, fold(person)}})
 
     def place(self, name: str) -> Place | None:
         """(canonical city name, QID) of a dateline city in wikidata.tsv, spelling variants included."""

@@ -42,9 +42,21 @@ KINDS = (
 )
 
 
+# Letters that Unicode does not decompose into a base letter and a mark, spelt as English texts spell them.
+_LETTERS = str.maketrans({"ı": "i", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ß": "ss",
+                          "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th"})
+
+
+def fold(text: str) -> str:
+    """``text`` without diacritics: ``"Sinirlioğlu"`` → ``"Sinirlioglu"``, ``"Vollebæk"`` → ``"Vollebaek"``."""
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
 def slug(text: str) -> str:
-    """ASCII, lower-case, hyphenated: ``"Türkiye"`` → ``"turkiye"``, ``"Co-operation"`` → ``"co-operation"``."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    """ASCII, lower-case, hyphenated: ``"Türkiye"`` → ``"turkiye"``, ``"Co-operation"`` → ``"co-operation"``;
+    a name with and without its diacritics gives the same slug (``fold``)."""
+    text = fold(text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 

@@ -101,7 +101,7 @@ class Resolver(Protocol):
 
     def resolve_source(self, value: str, date: str) -> Entity | None: ...
     def place(self, name: str) -> Entity | None: ...
-    def lookup(self, name: str) -> Entity | None: ...
+    def person(self, name: str, on: str) -> Entity | None: ...
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,9 @@ class Mapper:
     version: str = "0"
     source_date: str | None = None     # ISO dateTime of SOURCE_DATE_EPOCH, else each release's own date
     links: Mapping[Term, str] = field(default_factory=dict)  # person/place term → QID (kg.linkset, accepted)
-    # what many releases share, memoised per mapper: name → (IRI, triples) of people and places
-    _people: dict[str, tuple[Term, tuple[Triple, ...]]] = field(default_factory=dict, init=False, repr=False,
-                                                                compare=False)
+    # what many releases share, memoised per mapper: (name, date) or name → (IRI, triples) of people and places
+    _people: dict[tuple[str, str], tuple[Term, tuple[Triple, ...]]] = field(default_factory=dict, init=False,
+                                                                            repr=False, compare=False)
     _places: dict[str, tuple[Term, tuple[Triple, ...]]] = field(default_factory=dict, init=False, repr=False,
                                                                 compare=False)
 
@@ -131,17 +131,24 @@ class Mapper:
     def release_iri(self, rec: Release) -> Term:
         return iri(self.minter.id("release", rec.id))
 
-    def person(self, name: str) -> tuple[Term, tuple[Triple, ...]]:
-        """A person's shared IRI and the triples describing them (sameAs only for a known QID)."""
-        if name not in self._people:
-            self._people[name] = self._person(name)
-        return self._people[name]
+    def person(self, name: str, on: str) -> tuple[Term, tuple[Triple, ...]]:
+        """The IRI of the person ``name`` denotes in a release of ``on`` and the triples describing them.
 
-    def _person(self, name: str) -> tuple[Term, tuple[Triple, ...]]:
-        known = self.gazetteer.lookup(name)
-        person = iri(self.minter.id("person", name))
-        out: list[Triple] = [(person, TYPE, SCHEMA.Person), (person, SCHEMA.name, literal(name))]
-        if known is not None and known.wikidata:
+        One IRI per person across releases: a person of the reference tables (any spelling, with or
+        without diacritics, a title or a surname that fits a post held on ``on``) gets the reference IRI,
+        name and QID; anyone else the slug of the name with its diacritics folded."""
+        if (name, on) not in self._people:
+            self._people[(name, on)] = self._person(name, on)
+        return self._people[(name, on)]
+
+    def _person(self, name: str, on: str) -> tuple[Term, tuple[Triple, ...]]:
+        known = self.gazetteer.person(name, on)
+        if known is None:
+            person = iri(self.minter.id("person", name))
+            return person, ((person, TYPE, SCHEMA.Person), (person, SCHEMA.name, literal(name)))
+        person = iri(known.iri)
+        out: list[Triple] = [(person, TYPE, SCHEMA.Person), (person, SCHEMA.name, literal(known.label))]
+        if known.wikidata:
             out.append((person, OWL.sameAs, iri(_WD[known.wikidata])))
         return person, tuple(out)
 
@@ -229,12 +236,12 @@ class Mapper:
                 (node, SCHEMA.text, literal(quote.text)),
             ]
             if quote.speaker and slug(quote.speaker):
-                person, about = self.person(quote.speaker)
+                person, about = self.person(quote.speaker, rec.date)
                 out += [(node, SCHEMA.spokenByCharacter, person), (node, SCHEMA.creator, person), *about]
 
     def _roles(self, rel: Term, rec: Release, out: list[Triple]) -> None:
         for n, held in enumerate((p for p in rec.people if slug(p.name)), 1):
-            person, about = self.person(held.name)
+            person, about = self.person(held.name, rec.date)
             node = self._part(rel, "role", n)
             out += [
                 *about,

@@ -19,7 +19,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from kg.iris import OSCE, SCHEMA, WD, Minter, slug
+from kg.iris import OSCE, SCHEMA, WD, Minter, fold, slug
 from kg.linkset import LINKS_FILE, LinkTableError, accepted
 from kg.paths import ONTOLOGY_DIR, REFERENCE_DIR
 
@@ -34,9 +34,7 @@ class ReferenceDataError(ValueError):
 def normalise(name: str) -> str:
     """The matching key of a name: no diacritics, case-folded, spaces collapsed, no leading "the",
     typographic quotes and dashes made plain, "co-operation" = "cooperation"."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "ı": "i"})).casefold()
+    text = fold(name).translate(str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-"})).casefold()
     text = re.sub(r"\bco-o", "coo", text)
     text = re.sub(r"\s+", " ", text).strip(" .,;:")
     return re.sub(r"^the ", "", text)
@@ -316,8 +314,10 @@ class _Compiler:
     # --- posts, people, chairpersonships ---------------------------------------------------------
 
     def person(self, name: str, evidence: str) -> URIRef:
-        iri = self.entity(self.m.id("person", name), SCHEMA.Person, name, "person", evidence=evidence)
-        return iri
+        """The person called ``name`` (one IRI per person: a name already known, spelt with or without
+        diacritics, is that person), its evidence added."""
+        iri = self.names.get(("person", normalise(name))) or self.m.id("person", name)
+        return self.entity(iri, SCHEMA.Person, name, "person", evidence=evidence)
 
     def holding(self, post: str, key: str, person: URIRef, start: date | None, end: date | None) -> URIRef:
         node = self.m.id("post", f"{post}/{key}")
@@ -330,6 +330,16 @@ class _Compiler:
         self.period(node, start, end)
         return node
 
+    def term(self, post: str, key: str, person: URIRef, start: str, end: str, table: str) -> URIRef:
+        """A holding dated by a table's term cells. A term known only to the month or year runs from the
+        period's first day (start) to its last (end): as wide as the evidence allows, with a note saying so."""
+        node = self.holding(post, key, person, self.date(start, table), self.date(end, table, end=True))
+        partial = [f"{which} known to the {'month' if len(text) == 7 else 'year'} ({text})"
+                   for which, text in (("start", start.strip()), ("end", end.strip())) if len(text) in (4, 7)]
+        if partial:
+            self.add(node, SKOS.note, Literal("; ".join(partial) + ": the dates are the widest the period allows"))
+        return node
+
     def posts(self) -> None:
         for r in self.table("posts.tsv"):
             iri = self.entity(self.m.id("post", r["key"]), OSCE.Post, r["label"], "structure",
@@ -339,8 +349,7 @@ class _Compiler:
         for r in self.table(t):
             person = self.person(r["name"], r["evidence"])
             self.add(person, SCHEMA.nationality, self.find("country", r["nationality"], t))
-            self.holding("secretary-general", r["name"], person, self.date(r["term_start"], t),
-                         self.date(r["term_end"], t, end=True))
+            self.term("secretary-general", r["name"], person, r["term_start"], r["term_end"], t)
 
     def chairpersonships(self) -> None:
         t = "chairpersonships.tsv"
@@ -381,6 +390,37 @@ class _Compiler:
             if (iri, RDF.type, None) in self.g and (iri, OWL.sameAs, None) not in self.g:
                 self.add(iri, OWL.sameAs, WD[qid])
                 self.add(iri, OSCE.evidence, Literal(evidence))
+
+    def office_holders(self) -> None:
+        """``people.tsv``: every office-holder with a QID where evidenced (``owl:sameAs``, keyed by the QID:
+        one person per QID whatever the spelling) and a dated holding of each post ``posts.tsv`` declares.
+        Secretaries General and Chairpersons-in-Office are dated by their own tables (compiled before);
+        heads of state have no post here (the table names no country), only their QID."""
+        t = "people.tsv"
+        posts = {r["key"] for r in self.table("posts.tsv")}
+        by_qid: dict[str, URIRef] = {}
+        for r in self.table(t):
+            qid = r["qid"].strip()
+            if qid and not re.fullmatch(r"Q[1-9]\d*", qid):
+                raise ReferenceDataError(f"{t}: not a QID: {qid!r} ({r['name']})")
+            evidence = f"people.tsv ({r['post']}; {r['verification']}): {r['evidence']}"
+            person = self.person(r["name"], evidence) if qid not in by_qid else by_qid[qid]
+            if qid:
+                known = {o for o in self.g.objects(person, OWL.sameAs)}
+                if known - {WD[qid]}:
+                    raise ReferenceDataError(f"{t}: {r['name']} has two QIDs: {qid} and {sorted(known)}")
+                self.add(person, OWL.sameAs, WD[qid])
+                by_qid[qid] = person
+                self.entity(person, SCHEMA.Person, r["name"], "person")  # another spelling: an altLabel
+            post = r["post"].replace("_", "-")
+            if post in ("secretary-general", "chairperson-in-office", "head-of-state"):
+                continue
+            if post not in posts:
+                raise ReferenceDataError(f"{t}: unknown post {r['post']!r} ({r['name']})")
+            node = self.term(post, f"{r['name']}/{r['term_start'] or 'unknown'}", person, r["term_start"],
+                             r["term_end"], t)
+            self.add(node, OSCE.verification, Literal(r["verification"]))
+            self.add(node, OSCE.evidence, Literal(r["evidence"]))
 
     # --- names and concepts ----------------------------------------------------------------------
 
@@ -435,6 +475,7 @@ def compile_reference(minter: Minter = Minter(), directory: Path = REFERENCE_DIR
     c.field_operations()
     c.posts()
     c.chairpersonships()
+    c.office_holders()
     c.aliases()
     c.concepts("fields_of_work.tsv", "topic", OSCE.FieldOfWork, OSCE.FieldsOfWork)
     c.concepts("content_types.tsv", "content-type", OSCE.ContentType, OSCE.ContentTypes)

@@ -45,7 +45,7 @@ class TableGazetteer:
     def place(self, name):
         return self.places.get(name)
 
-    def lookup(self, name):
+    def person(self, name, on):
         return self.people.get(name)
 
 

@@ -113,7 +113,7 @@ def test_close_matches_and_kosovo(graph: Graph) -> None:
 
 def test_every_qid_of_the_tables_is_linked_and_no_other(graph: Graph) -> None:
     linked = {str(o) for o in graph.objects(None, OWL.sameAs)}
-    table = {str(WD[r["qid"]]) for r in read_table("wikidata.tsv") if r["qid"]}
+    table = {str(WD[r["qid"]]) for name in ("wikidata.tsv", "people.tsv") for r in read_table(name) if r["qid"]}
     assert linked == table
 
 

@@ -14,17 +14,14 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from kg.extract.posts import post_patterns
 from kg.extract.lexicon import alternation
 from kg.extract.people import People
 from kg.record import Quote
 
 _QUOTE = re.compile(r"\"([^\"]+)(?:\"|$)|“([^”]+)(?:”|$)")
 _PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
-_HEAD = r"(?<!of )(?<!of the )(?<!of OSCE )(?<!of the OSCE )"  # not "the Special Representative of the CiO"
-_POSTS = (
-    ("secretary-general", re.compile(rf"{_HEAD}Secretary[- ]General(?! of the United Nations)(?! of the UN)")),
-    ("chairperson-in-office", re.compile(rf"{_HEAD}Chair(?:person|man|woman)?[- ]in[- ]Office")),
-)
+_POSTS = post_patterns()  # (post key, pattern) from post_words.tsv: "the High Commissioner", "the Director", ...
 MIN_WORDS = 4
 
 Holders = Callable[[str], list[str]]  # post → its holders on the release's date
