@@ -6,7 +6,7 @@ Kinds on a date: a country is a "state" while its participation lasts and a "par
 partnership lasts (Mongolia: partner until 20 Nov 2012, state from 21 Nov 2012), else None; field
 operations are "field_operation"; OSCE structures (institutions, Secretariat units, bodies, posts,
 chairpersonships) are "institution"; partner groups "partner"; the OSCE itself and outside
-organisations "organisation".
+organisations "organisation"; territories that are neither State nor partner (Kosovo) "other".
 """
 
 from __future__ import annotations
@@ -39,12 +39,13 @@ CATEGORIES: tuple[tuple[URIRef, str], ...] = (
     (OSCE.DecisionMakingBody, "unit"),
     (OSCE.ConsultativeFormat, "unit"),
     (OSCE.OSCEStructure, "institution"),
+    (OSCE.Territory, "territory"),
 )
 KINDS = {"field_operation": "field_operation", "institution": "institution", "unit": "institution",
          "chairpersonship": "institution", "post": "institution", "organisation": "organisation",
-         "partner_group": "partner"}
+         "partner_group": "partner", "territory": "other"}
 # Categories whose names the extractor scans text for (chairpersonships and posts are Source values).
-SCANNED = ("country", "field_operation", "institution", "unit", "organisation", "partner_group")
+SCANNED = ("country", "field_operation", "institution", "unit", "organisation", "partner_group", "territory")
 
 
 def _within(period: Period | None, day: date) -> bool:
@@ -150,10 +151,11 @@ class Gazetteer:
         for iri in sorted(set(graph.subjects(RDF.type, OSCE.Referent))):
             category = next((c for cls, c in CATEGORIES if (iri, RDF.type, cls) in graph), None)
             if category is None:
-                continue  # territories: not a kind extraction knows
+                continue  # not a kind extraction knows
             entity = self._entity(iri, category)
             self.entities.append(entity)
             forms = [entity.label, *entity.aliases, *entity.demonyms]
+            forms += [f[4:] for f in forms if f.startswith("The ")]  # "the Netherlands" in running text
             if category == "field_operation":
                 forms += [s for n in (entity.label, *entity.aliases) for s in _short_forms(n)]
             for form in dict.fromkeys(forms):

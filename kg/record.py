@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-MentionKind = Literal["state", "partner", "field_operation", "institution", "organisation"]
+MentionKind = Literal["state", "partner", "field_operation", "institution", "organisation", "other"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ class Release:
     mentions: list[Mention] = field(default_factory=list)
     fields_of_work: list[str] = field(default_factory=list)
     dateline: str | None = None    # the raw dateline, when the body had one
-    form: str = "seed"             # which page form it was read from (seed, newsroom, bare, odihr, html)
+    form: str = "seed"             # which page form it was read from (seed, newsroom, bare, fields, odihr, html)
+    captions: list[str] = field(default_factory=list)  # photo captions and credits, never paragraphs
 
     def to_json(self) -> dict[str, Any]:
         """What ``dataclasses.asdict`` gives, without deep-copying every string (12x faster)."""
@@ -71,7 +72,7 @@ class Release:
         data["source"] = dict(vars(self.source))
         for key in ("quotes", "people", "mentions"):
             data[key] = [dict(vars(item)) for item in data[key]]
-        for key in ("sources", "paragraphs", "fields_of_work"):
+        for key in ("sources", "paragraphs", "fields_of_work", "captions"):
             data[key] = list(data[key])
         return data
 

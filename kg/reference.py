@@ -237,13 +237,17 @@ class _Compiler:
     # --- OSCE structures -------------------------------------------------------------------------
 
     def organisations(self) -> None:
+        """The OSCE and the organisations releases name, with their acronyms and other names; a QID from
+        the row itself (evidenced there) or from ``wikidata.tsv``."""
         for r in self.table("organisations.tsv"):
-            names = [r["acronym"]] if r["acronym"] else []
             iri = self.entity(self.m.id("organisation", r["name"]), OSCE[r["class"]], r["name"], "structure",
-                              wd_kind="org", evidence=r["source"])
-            for acronym in names:
-                self.add(iri, OSCE.acronym, Literal(acronym))
-                self.names.setdefault(("structure", normalise(acronym)), iri)
+                              names=split(r["other_names"]), wd_kind="org", evidence=r["evidence"],
+                              verification=r["verification"])
+            if r["acronym"]:
+                self.add(iri, OSCE.acronym, Literal(r["acronym"]))
+                self.names.setdefault(("structure", normalise(r["acronym"])), iri)
+            if r["qid"] and (iri, OWL.sameAs, None) not in self.g:
+                self.add(iri, OWL.sameAs, WD[r["qid"]])
             if r["class"] == "Organization":
                 self.osce = iri
 

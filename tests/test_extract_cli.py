@@ -53,7 +53,7 @@ def test_all_good_is_exit_0_and_stdin_works():
     records = [json.loads(line) for line in out.stdout.decode().splitlines()]
     assert [(r["source"]["path"], r["form"]) for r in records] == [("-", "bare"), (str(PAGES / "release.html"), "html")]
     assert set(records[0]) == {"id", "source", "content_type", "title", "date", "place", "sources", "paragraphs",
-                               "quotes", "people", "mentions", "fields_of_work", "dateline", "form"}
+                               "quotes", "people", "mentions", "fields_of_work", "dateline", "form", "captions"}
 
 
 def test_usage_error_is_exit_2():

@@ -35,6 +35,39 @@ from kg.extract.dateline import parse_date, parse_dateline
      "The"),
     ("KYIV, 16 January 2023 –The", "KYIV, 16 January 2023", ["KYIV"], "2023-01-16", "The"),
     ("THE HAGUE, 1 June 2010 - The", "THE HAGUE, 1 June 2010", ["THE HAGUE"], "2010-06-01", "The"),
+    # -- older site versions (issue 10) --
+    # place and date without a comma
+    ("PRIZREN 14 March 2003 – The Mission", "PRIZREN 14 March 2003", ["PRIZREN"], "2003-03-14", "The Mission"),
+    ("ODESA 2 April 2019 - Judges", "ODESA 2 April 2019", ["ODESA"], "2019-04-02", "Judges"),
+    # hyphenated and dotted city names
+    ("NUR-SULTAN, 3 June 2019 – The", "NUR-SULTAN, 3 June 2019", ["NUR-SULTAN"], "2019-06-03", "The"),
+    ("WASHINGTON D.C., 8 May 2014 – The", "WASHINGTON D.C., 8 May 2014", ["WASHINGTON D.C."], "2014-05-08", "The"),
+    ("ST. PETERSBURG 1 July 2013 – The", "ST. PETERSBURG 1 July 2013", ["ST. PETERSBURG"], "2013-07-01", "The"),
+    # a country after the city
+    ("RHODES, Greece, 28 June 2009 – Ministers", "RHODES, Greece, 28 June 2009", ["RHODES"], "2009-06-28",
+     "Ministers"),
+    # a dash glued to the year, a full stop after the date, a dash between city and date
+    ("SKOPJE, 23 October 2002- More than", "SKOPJE, 23 October 2002", ["SKOPJE"], "2002-10-23", "More than"),
+    ("VIENNA – 6 October 2020. The OSCE", "VIENNA – 6 October 2020", ["VIENNA"], "2020-10-06", "The OSCE"),
+    ("OSLO – 2 May 1999 — Delegates", "OSLO – 2 May 1999", ["OSLO"], "1999-05-02", "Delegates"),
+    # cities separated by " / " or "/"
+    ("BELGRADE / PRISTINA, 12 May 2005 – The", "BELGRADE / PRISTINA, 12 May 2005", ["BELGRADE", "PRISTINA"],
+     "2005-05-12", "The"),
+    ("BAKU/TBILISI 4 May 2006 – The", "BAKU/TBILISI 4 May 2006", ["BAKU", "TBILISI"], "2006-05-04", "The"),
+    # a note in brackets after the date, with or without a dash after it
+    ("VIENNA, 4 March 2004 (OSCE) – The", "VIENNA, 4 March 2004 (OSCE)", ["VIENNA"], "2004-03-04", "The"),
+    ("TBILISI, 3 May 2016 (Georgian and Russian versions below.) The Mission",
+     "TBILISI, 3 May 2016 (Georgian and Russian versions below.)", ["TBILISI"], "2016-05-03", "The Mission"),
+    ("TBILISI, 3 May 2016 (Russian version below) – The", "TBILISI, 3 May 2016 (Russian version below)",
+     ["TBILISI"], "2016-05-03", "The"),
+    # a notice in capitals before the dateline
+    ("PLEASE NOTE THE CORRECTED DATE OF THE EVENT. VIENNA, 6 July 2015 – The",
+     "PLEASE NOTE THE CORRECTED DATE OF THE EVENT. VIENNA, 6 July 2015", ["VIENNA"], "2015-07-06", "The"),
+    # odd date formats
+    ("VIENNA, 5th March 2010 – The", "VIENNA, 5th March 2010", ["VIENNA"], "2010-03-05", "The"),
+    ("VIENNA, March 5, 2010 – The", "VIENNA, March 5, 2010", ["VIENNA"], "2010-03-05", "The"),
+    ("VIENNA, 05.03.2010 – The", "VIENNA, 05.03.2010", ["VIENNA"], "2010-03-05", "The"),
+    ("VIENNA, Friday, 5 March 2010 – The", "VIENNA, Friday, 5 March 2010", ["VIENNA"], "2010-03-05", "The"),
 ])
 def test_dateline_variants(paragraph, raw, places, iso, rest):
     d = parse_dateline(paragraph)
@@ -52,6 +85,9 @@ def test_a_yearless_dateline_takes_the_year_given():
     "Serbia’s legal framework, 5 May 2010 - is comprehensive.",
     "The OSCE Mission to BiH supports the crucial role of political parties.",
     "In Moscow, 5 May 2010 – talks ended.",
+    "On 12 July 2012 the Permanent Council met in Vienna.",
+    "Several NGOs, 5 May 2010 – a date in a list.",
+    "VIENNA 5 May 2010",  # a header date line, not a dateline opening a paragraph
 ])
 def test_running_text_has_no_dateline(paragraph):
     assert parse_dateline(paragraph) is None

@@ -106,3 +106,48 @@ def test_a_role_in_apposition_is_preferred_to_a_form_of_address():
         ("Jan Braathu", "Head of the OSCE Mission to Serbia"),
         ("John Smith", "Director of the Conflict Prevention Centre"),
         ("Jane Doe", "Ambassador")]
+
+
+def quotes(*paragraphs: str, holders=HOLDERS) -> list[tuple[str | None, str]]:
+    found = find_people(list(paragraphs), [], STOP)
+    return [(q.speaker, q.text[:20]) for q in find_quotes(list(paragraphs), found, lambda post: holders.get(post, []))]
+
+
+def test_straight_and_curly_marks_mixed_and_a_title_quoted_inside():
+    assert quotes(f"\"{Q} itself,” said Ambassador Jan Braathu. “I thank the \"Friends of Serbia\" group for it.\"") == [
+        ("Jan Braathu", Q[:20]), ("Jan Braathu", "I thank the \"Friends")]
+
+
+def test_a_continued_quotation_keeps_its_speaker_until_someone_else_is_introduced():
+    assert quotes("“We will help them all,” said Minister Alexander Stubb.", f"“{Q}.”",
+                  "Foreign Minister Dora Bakoyannis then met Minister Stubb.", f"“{Q},” she said.") == [
+        ("Alexander Stubb", "We will help them al"), ("Alexander Stubb", Q[:20]), ("Dora Bakoyannis", Q[:20])]
+
+
+def test_a_pronoun_is_the_subject_of_the_latest_sentence_naming_someone():
+    assert quotes("Minister Miguel Moratinos spoke first.", f"“{Q},” he said.",
+                  "Chairman-in-Office Dimitrij Rupel, the foreign minister of Slovenia, spoke next.",
+                  f"“{Q},” he said.") == [("Miguel Moratinos", Q[:20]), ("Dimitrij Rupel", Q[:20])]
+
+
+def test_an_unattributed_quotation_after_a_sentence_naming_someone_is_theirs():
+    assert quotes("Leonid Tibilov, Secretary of the JCC, stressed the economy. “Solutions for economic issues "
+                  "are the basis for peace.”") == [("Leonid Tibilov", "Solutions for econom")]
+
+
+def test_a_post_resolves_to_the_one_person_named_with_it_else_to_the_holder_on_the_date():
+    named = "OSCE Chairman-in-Office Ilkka Kanerva met High Commissioner Knut Vollebaek."
+    assert quotes(named, f"“{Q},” the Chairman said.") == [("Ilkka Kanerva", Q[:20])]
+    assert quotes(named, f"“{Q},” the High Commissioner said.") == [("Knut Vollebaek", Q[:20])]
+    on_date = {"High Commissioner": ["Astrid Thors"]}  # what gazetteer.holders gives for the post that day
+    assert quotes("The meeting opened.", f"“{Q},” the High Commissioner said.", holders=on_date) == [
+        ("Astrid Thors", Q[:20])]
+    two = "Foreign Minister Ilkka Kanerva met Foreign Minister Dora Bakoyannis."
+    assert quotes(two, f"“{Q},” the Foreign Minister said.") == [(None, Q[:20])]  # two fit: no speaker
+
+
+def test_a_quotation_cut_by_the_pages_end_counts_whatever_its_length():
+    assert quotes("Minister Ian Borg spoke.", f"“{Q},” he said. “We must wor") == [
+        ("Ian Borg", Q[:20]), ("Ian Borg", "We must wor")]
+    assert quotes(f"The “Oslo package” was agreed and “{Q}” was the motto, said Ambassador Jan Braathu.") == [
+        ("Jan Braathu", Q[:20])]

@@ -74,6 +74,8 @@ def test_2008_release_mentions(karzai):
         ("Thailand", "partner", "country/thailand", "Q869"),
         ("Mongolia", "partner", "country/mongolia", "Q711"),   # a Partner in 2008, a State from 2012
         ("UN", "organisation", "organisation/united-nations", "Q1065"),
+        ("UN Assistance Mission in Afghanistan", "organisation",      # organisations.tsv: no QID evidenced
+         "organisation/united-nations-assistance-mission-in-afghanistan", None),
         ("Ministerial Council", "institution", "unit/ministerial-council", None),
     ]
     # nothing from the navigation's list of participating States

@@ -45,7 +45,8 @@ def test_lookup_finds_names_aliases_and_demonyms(gaz: Gazetteer, name: str, labe
 
 def test_lookup_unknown_and_non_state(gaz: Gazetteer) -> None:
     assert gaz.lookup("Atlantis") is None
-    assert gaz.lookup("Kosovo") is None  # a territory, not a State, partner or structure
+    kosovo = gaz.lookup("Kosovo")  # a territory, not a State, partner or structure: mentioned as "other"
+    assert (kosovo.category, kosovo.kind_on(None), kosovo.wikidata) == ("territory", "other", "Q1246")
 
 
 def test_mongolia_partner_then_state(gaz: Gazetteer) -> None:

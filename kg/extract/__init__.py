@@ -147,10 +147,11 @@ def extract(page: Page, gazetteer: GazetteerLike) -> Release:
     layout = layout_of(page)
     dateline = parse_dateline(layout.body[0])
     date = release_date(layout, dateline)
-    analysed = [layout.title, dateline.rest if dateline else layout.body[0], *layout.body[1:]]
+    # captions (above the body on the page) name people but never hold quotations
+    analysed = [layout.title, *layout.captions, dateline.rest if dateline else layout.body[0], *layout.body[1:]]
     ctx = _context(gazetteer)
     people = find_people(analysed, ctx.known_people, ctx.stop_words)
-    quotes = find_quotes(analysed, people, lambda post: gazetteer.holders(post, date), first=1)
+    quotes = find_quotes(analysed, people, lambda post: gazetteer.holders(post, date), first=1 + len(layout.captions))
     return Release(
         id=release_id(date, layout.title),
         source=SourceRef(path=page.path, sha256=page.sha256),
@@ -166,6 +167,7 @@ def extract(page: Page, gazetteer: GazetteerLike) -> Release:
         fields_of_work=find_topics(layout.title, layout.body, ctx.topics),
         dateline=dateline.raw if dateline else None,
         form=layout.form,
+        captions=layout.captions,
     )
 
 

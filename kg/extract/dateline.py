@@ -16,27 +16,37 @@ MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_DASH = r"[-–—]"
-# "10 September 2008", "3-4 May 2010", "30 April - 2 May 2010", "12 July" (no year), "September 10, 2008"
-_DMY = (rf"(?P<d>\d{{1,2}})(?:\s*{_DASH}\s*\d{{1,2}})?\s+(?P<m>{_MONTH})"
-        rf"(?:\s*{_DASH}\s*\d{{1,2}}\s+{_MONTH})?(?:,?\s+(?P<y>[12]\d{{3}}))?")
-_MDY = rf"(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:\s*{_DASH}\s*\d{{1,2}})?,?\s+(?P<y2>[12]\d{{3}})"
+_DASH = r"[-‐‑–—]"
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+# "10 September 2008", "3-4 May 2010", "30 April - 2 May 2010", "12 July" (no year), "5th of June, 2008",
+# "September 10, 2008", "June 5th 2008", "2008-09-10", "05.06.2008" (day first, as written in Europe)
+_DMY = (rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*{_DASH}\s*{_DAY})?(?:\s+of)?\s+(?P<m>{_MONTH})"
+        rf"(?:\s*{_DASH}\s*{_DAY}\s+{_MONTH})?(?:,?\s+(?P<y>[12]\d{{3}}))?")
+_MDY = rf"(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*{_DASH}\s*{_DAY})?,?\s+(?P<y2>[12]\d{{3}})"
 _ISO = r"(?P<iy>[12]\d{3})-(?P<im>\d\d)-(?P<id>\d\d)(?:T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?"
-DATE = rf"(?:{_ISO}|{_DMY}|{_MDY})"
+_DOTTED = r"(?P<nd>\d{1,2})\.(?P<nm>\d{1,2})\.(?P<ny>[12]\d{3})"
+DATE = rf"{_WEEKDAY}(?:{_ISO}|{_DOTTED}|{_DMY}|{_MDY})"
 _DATE_RE = re.compile(rf"(?<![\w-]){DATE}(?!\w)", re.IGNORECASE)
 
-# Upper-case city words (diacritics allowed), joined by "/" or ", "; an optional title-case country may follow.
-_UPPER = r"[^\W\d_a-z][^\W\d_a-z'’.\-]*(?:\s+[^\W\d_a-z][^\W\d_a-z'’.\-]*)*"
+# Upper-case city words (diacritics, hyphens, dots: NUR-SULTAN, WASHINGTON D.C.), joined by "/" or ", ".
+_CWORD = r"[^\W\d_a-z](?:[^\W\d_a-z]|['’.-])*"
+_UPPER = rf"{_CWORD}(?:\s+{_CWORD})*"
 _CITIES = rf"{_UPPER}(?:\s*(?:/|,)\s*{_UPPER})*"
-_AFTER = rf"\s*(?:\((?:OSCE|[A-Z]+)\))?\s*(?:--|{_DASH}|:)"
-_PREFIX = r"(?:[A-Z][A-Z ]{2,}:\s*)?"
-_CITY_FIRST = re.compile(
-    rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES})(?:,\s*(?P<country>[^\d,]+?))?,\s*(?P<date>{DATE}){_AFTER}\s*")
+# between the cities (and an optional country: "CORFU, Greece,") and the date: a comma, a dash or a space
+_BEFORE_DATE = rf"(?:,\s*(?P<country>[^\d,–—()]+?))?(?:\s*,\s*|\s*{_DASH}\s*|\s+)"
+# after the date: an optional note in brackets ("(OSCE)", "(Georgian and Spanish versions below.)"), then a dash,
+# a colon or a full stop before the text; the dash may be glued to the year ("2002- More")
+_NOTE = r"(?:\s*(?P<note>\([^()]{1,80}\)))?"
+_AFTER = rf"{_NOTE}\s*(?:--|{_DASH}|:|\.(?=\s)|(?<=\))(?=\s))"
+# "CORRECTION:", or a notice in capitals ending in a full stop ("PLEASE FIND BELOW THE CORRECT VERSION ... .")
+_PREFIX = r"(?:[A-Z][A-Z ]{2,}:\s*|[A-Z][A-Z'’,]*(?:\s+[A-Z][A-Z'’,]*){2,}[.!]\s+)?"
+_CITY_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<places>{_CITIES}){_BEFORE_DATE}(?P<date>{DATE}){_AFTER}\s*")
 _DATE_FIRST = re.compile(rf"^(?P<pre>{_PREFIX})(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
 
 
 _PLACE_SEP = re.compile(r"\s*(?:/|,)\s*")
-_TRAILING_DASH = re.compile(rf"\s*(?:--|{_DASH}|:)\s*$")
+_TRAILING_DASH = re.compile(rf"\s*(?:--|{_DASH}|:|\.)\s*$")
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,8 @@ def _partial(m: re.Match[str]) -> PartialDate | None:
     g = m.groupdict()
     if g.get("iy"):
         return PartialDate(int(g["iy"]), int(g["im"]), int(g["id"]))
+    if g.get("ny"):
+        return PartialDate(int(g["ny"]), int(g["nm"]), int(g["nd"]))
     month, day, year = (g["m"], g["d"], g["y"]) if g.get("m") else (g["m2"], g["d2"], g["y2"])
     if not month:
         return None
@@ -88,6 +100,9 @@ def parse_date(text: str) -> str | None:
 
 def parse_dateline(paragraph: str) -> Dateline | None:
     """The dateline opening a body paragraph, or None when it has none."""
+    head = paragraph[:40].split(None, 1)[0] if paragraph[:1].isalnum() else ""
+    if not (head[:1].isdigit() or head.isupper()):  # a city or notice in capitals, or a date, comes first
+        return None
     m = _CITY_FIRST.match(paragraph)
     if m:
         places = [p.strip() for p in _PLACE_SEP.split(m["places"]) if p.strip()]

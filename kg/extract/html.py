@@ -37,6 +37,7 @@ def _text(el: Tag | None) -> str | None:
 def parse(markup: str) -> Layout:
     """The release in an HTML page, or ``ExtractionError`` saying why there is none."""
     soup = BeautifulSoup(markup, "lxml")
+    figures = [t for el in soup.find_all("figcaption") if (t := _text(el))]
     for el in soup.find_all(_CHROME):
         if not (el.name == "header" and el.find("h1")) and not el.decomposed:
             el.decompose()
@@ -57,7 +58,8 @@ def parse(markup: str) -> Layout:
     body = [p.get_text(" ") for p in root.find_all("p")
             if not any(id(parent) in fields for parent in [p, *p.parents])]
     ctype, place = _text(ctype_el), _text(place_el)
+    paragraphs, captions = clean_body(body)
     return Layout(form="html", content_type=ctype or "Press release", title=_text(h1) or "",
                   date=str(date) if date else None, place=place, sources=[s for s in sources if s],
-                  body=clean_body(body),
+                  body=paragraphs, captions=figures + captions,
                   fields_of_work=[t for a in fow_el.find_all("a") if (t := _text(a))] if fow_el else [])

@@ -1,7 +1,10 @@
 """Entity mentions: one compiled trie regex over every surface form the gazetteer knows, longest match first.
 
 Only the title and body are scanned (never the navigation). Each entity is reported once, with its first
-surface form, in order of first appearance; its kind is the one it had on the release's date.
+surface form, in order of first appearance; its kind is the one it had on the release's date. Names that
+mean something else in releases too (the lexicon's ``unscanned_name``: "AI", "EC", "General Assembly")
+stay names of their entity but are not scanned for. A country named inside a longer name ("OSCE Mission
+to Moldova", "UN Interim Administration Mission in Kosovo") is no mention of it: the longest match wins.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from kg.extract.lexicon import terms
 from kg.extract.trie import WordScanner
 from kg.record import Mention
 
@@ -20,8 +24,10 @@ def scanner(gazetteer: Any) -> tuple[WordScanner, dict[str, Any]]:
     key = id(gazetteer)
     if key not in _SCANNERS:
         table: dict[str, Any] = {}
+        unscanned = set(terms("unscanned_name"))
         for form, entity in gazetteer.names():
-            table.setdefault(form, entity)
+            if form not in unscanned:
+                table.setdefault(form, entity)
         _SCANNERS[key] = (WordScanner(table, edge=r"[\w-]"), table)
     return _SCANNERS[key]
 

@@ -1,30 +1,60 @@
 """Quotations and their speakers.
 
-A quotation is text in straight or curly double quotes (four words or more; a quote left open runs to
-the paragraph's end). Its speaker comes from the attribution in the same sentence — a speech verb
-(``said``, ``he stated``, ``according to``) with a person, a pronoun or a post ("the Secretary
-General") — or, for an unattributed quote paragraph right after an attributed one, from that one.
-Pronouns resolve to the last speaker, else to the first person named earlier in the paragraph or the
-release; posts resolve to their holder on the release's date.
+A quotation is text between double quotes, straight or curly, in any mix (``"…”``); a quote mark after
+a space opens, one before a space closes, so a title quoted inside a quotation stays part of it. Four
+words or more (fewer are a term or a title in quotes); a quote left open runs to the paragraph's end,
+whatever its length (a page cut mid-quotation). Its speaker comes from the attribution
+in the same sentence — a speech verb (``said``, ``he stated``, ``according to``) with a person, a
+pronoun or a post ("the Secretary General", "the Minister") — or it continues: a second quotation in
+the paragraph keeps the first one's speaker, a quote paragraph after an attributed one keeps its
+speaker, and an unattributed quotation right after a sentence naming someone is theirs ("Leonid
+Tibilov stressed … . "Solutions …""). A pronoun is the subject — the first person named — of the
+latest sentence before the quotation that names anyone (names inside quotations do not count). A post
+is the one person named with it in the release, else its one holder on the release's date; when two
+fit, there is no speaker.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import insort
 from collections.abc import Callable
 from functools import cache
 
 from kg.extract.posts import post_patterns
 from kg.extract.lexicon import alternation
-from kg.extract.people import People
+from kg.extract.people import People, post_phrases
 from kg.record import Quote
 
-_QUOTE = re.compile(r"\"([^\"]+)(?:\"|$)|“([^”]+)(?:”|$)")
 _PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
 _POSTS = post_patterns()  # (post key, pattern) from post_words.tsv: "the High Commissioner", "the Director", ...
 MIN_WORDS = 4
+_MARK = re.compile(r"[\"“”]")
+_OPENS_AFTER = " \t([—–-/:"  # a straight quote mark after one of these (or first) opens a quotation
 
 Holders = Callable[[str], list[str]]  # post → its holders on the release's date
+Span = tuple[int, int]                # a quotation's text: start and end offsets, without the marks
+
+
+def quote_spans(text: str) -> list[Span]:
+    """The top-level quotations of one paragraph (their text, without the marks), in order."""
+    spans: list[Span] = []
+    depth, start = 0, 0
+    for m in _MARK.finditer(text):
+        i, ch = m.start(), m.group()
+        before, after = text[i - 1:i] or " ", text[i + 1:i + 2] or " "
+        opening = ch == "“" or (ch == '"' and before in _OPENS_AFTER and not after.isspace())
+        if opening:
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i))
+    if depth:
+        spans.append((start, len(text)))
+    return spans
 
 
 @cache
@@ -37,24 +67,33 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
 
     ``paragraphs`` are the texts ``people`` was found in (title first, dateline removed); indexes agree.
     """
-    verb = _verb()
+    spans = {pi: quote_spans(paragraphs[pi]) for pi in range(first, len(paragraphs))}
+    referents = sorted((pi, off, name) for pi, off, name in people.spans
+                       if not any(a <= off < b for a, b in spans.get(pi, ())))
+    ctx = _Context(paragraphs, people, holders, referents)
     quotes: list[Quote] = []
-    last: str | None = None          # the last speaker named
+    last: str | None = None          # the last speaker
     prev_attributed = False          # did the previous paragraph hold an attributed quote?
-    for pi, text in enumerate(paragraphs[first:], first):
-        spans = [m for m in _QUOTE.finditer(text) if len((m[1] or m[2]).split()) >= MIN_WORDS]
+    for pi in range(first, len(paragraphs)):
+        text = paragraphs[pi]
+        found = [(a, b) for a, b in spans[pi]
+                 if len(text[a:b].split()) >= (MIN_WORDS if b < len(text) else 1)]
         attributed_here = False
-        for k, m in enumerate(spans):
-            lo = spans[k - 1].end() if k else 0
-            hi = spans[k + 1].start() if k + 1 < len(spans) else len(text)
-            speaker = _attribution(text, pi, m.start(), m.end(), lo, hi, verb, people, holders, last)
-            if speaker is None and k and quotes[-1].speaker:
-                speaker = quotes[-1].speaker          # “A,” he said. “B.” — B continues A's speaker
-            if speaker is None and not k and prev_attributed and _opens_with_quote(text):
-                speaker = last                         # an unattributed quote paragraph continues
-            quotes.append(Quote(text=" ".join((m[1] or m[2]).split()).rstrip(","), speaker=speaker))
+        for k, (a, b) in enumerate(found):
+            lo = found[k - 1][1] + 1 if k else 0
+            hi = found[k + 1][0] - 1 if k + 1 < len(found) else len(text)
+            speaker = ctx.attribution(pi, a - 1, min(b + 1, len(text)), lo, hi)
+            if speaker is None and k:
+                speaker = quotes[-1].speaker                 # “A,” he said. “B.” — B continues A's speaker
+            elif speaker is None and prev_attributed and _opens_with_quote(text):
+                speaker = last                               # an unattributed quote paragraph continues
+            elif speaker is None:
+                speaker = ctx.subject(pi, a - 1, near=True)  # "X stressed … . “B”" — the sentence before
+            speaker = speaker or None
+            quotes.append(Quote(text=" ".join(text[a:b].split()).rstrip(","), speaker=speaker))
             if speaker:
                 last, attributed_here = speaker, True
+                insort(referents, (pi, a - 1, speaker))
         prev_attributed = attributed_here
     return quotes
 
@@ -63,30 +102,57 @@ def _opens_with_quote(text: str) -> bool:
     return text.lstrip().startswith(('"', "“"))
 
 
-def _attribution(text: str, pi: int, qs: int, qe: int, lo: int, hi: int, verb: re.Pattern[str],
-                 people: People, holders: Holders, last: str | None) -> str | None:
-    """The speaker named around the quote at ``qs:qe``, within its sentence (bounded by ``lo``/``hi``)."""
-    after_end = _sentence_end(text, qe, hi)
-    before_start = _sentence_start(text, lo, qs)
-    for a, b in ((qe, after_end), (before_start, qs)):
-        window = text[a:b]
-        vm = verb.search(window)
-        if not vm:
-            continue
-        names = [name for p, off, name in people.spans if p == pi and a <= off < b]
-        if names:
-            return names[0]
-        for post, pattern in _POSTS:
+class _Context:
+    """What resolving one release's speakers reads: its paragraphs, people and post holders, and the
+    people referred to so far (outside quotations), in text order."""
+
+    def __init__(self, paragraphs: list[str], people: People, holders: Holders,
+                 referents: list[tuple[int, int, str]]) -> None:
+        self.paragraphs, self.people, self.holders, self.referents = paragraphs, people, holders, referents
+
+    def attribution(self, pi: int, qs: int, qe: int, lo: int, hi: int) -> str | None:
+        """The speaker named around the quote at ``qs:qe``, within its sentence (bounded by ``lo``/``hi``);
+        "" when the sentence attributes it to a post no one or several fit, None when it attributes nothing."""
+        text = self.paragraphs[pi]
+        for a, b in ((qe, _sentence_end(text, qe, hi)), (_sentence_start(text, lo, qs), qs)):
+            window = text[a:b]
+            if not _verb().search(window):
+                continue
+            names = [name for p, off, name in self.people.spans if p == pi and a <= off < b]
+            if names:
+                return names[0]
+            post = self.post(window)
+            if post is not None:
+                return post
+            if _PRONOUN.search(window):
+                return self.subject(pi, qs)
+        return None
+
+    def post(self, window: str) -> str | None:
+        """The one person a post in ``window`` names; "" when a post is there but no one or several fit;
+        None when there is no post."""
+        for key, pattern in _POSTS:
             if pattern.search(window):
-                found = holders(post) or [pr.name for pr in people.found if pr.role and pattern.search(pr.role)]
-                if found:
-                    return found[0]
-        held = people.holder(window)
-        if held:
-            return held
-        if _PRONOUN.search(window):
-            return last or people.first_in(pi, before=qs) or (people.found[0].name if people.found else None)
-    return None
+                found = self.holders(key) or self.people.holders(pattern.search(window).group())
+                return found[0] if len(found) == 1 else ""
+        phrases = post_phrases(window)
+        for phrase in phrases:
+            found = self.people.holders(phrase) or self.holders(phrase)
+            if len(found) == 1:
+                return found[0]
+        return "" if phrases else None
+
+    def subject(self, pi: int, qs: int, near: bool = False) -> str | None:
+        """The first person named in the latest sentence before ``(pi, qs)`` that names anyone; with
+        ``near``, only when that sentence is in the quotation's paragraph or the one before."""
+        before = [r for r in self.referents if (r[0], r[1]) < (pi, qs)]
+        if not before:
+            return None
+        p, off, _ = before[-1]
+        start = _sentence_start(self.paragraphs[p], 0, off)
+        if near and p < pi - 1:
+            return None
+        return next(name for q, o, name in before if q == p and o >= start)
 
 
 # A sentence ends at . ! ? before a space or the end, but not after "Mr." or an initial ("J. Smith").

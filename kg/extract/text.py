@@ -1,50 +1,56 @@
-"""Text snapshots of osce.org pages: find the release by structure, never by the navigation's wording.
+"""Text snapshots of osce.org pages: find the release by evidence, never by the navigation's wording.
 
-Forms (see ``/work/shared/corpus/README.md``):
+Two forms with a field block are read exactly, first (most of an archive, and cheap to recognise):
 - seed: content type line, title, ``- Date:`` / ``- Place:`` / ``- Source:`` fields, body;
-- newsroom: a section word, the title, a ``PLACE 20 May 1999`` or date-only line, optional caption, body;
-- odihr: ``Skip Links`` … content type, title, body, then ``Issued on:`` / ``Issued by:`` / ``Fields of work:``;
-- bare: the title, an empty line, a body that opens with a dateline.
-Event pages (a ``Location:`` field, no body) are rejected.
+- odihr: ``Skip Links`` … content type, title, body, then ``Issued on:`` / ``Issued by:`` / ``Fields of work:``.
+Every other page goes to the evidence-based finder (``find``): each title-like line in the first ``WINDOW``
+lines is a candidate; what follows it up to the body (labelled fields, a ``CITY date`` or date-only line,
+captions, images) and the body's first line (a dateline?) are its evidence, scored; the best candidate
+with a date wins. Listings and event pages are rejected; a page without a candidate is rejected with the
+parts that were found and those that were missing.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache, partial
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import cache
 
-from kg.extract.dateline import DATE, parse_dateline
-from kg.extract.layout import Layout, clean_body, split_sources
+from kg.extract.dateline import DATE, Dateline, parse_dateline
+from kg.extract.layout import IMAGE, Layout, clean_body, goes_on, is_caption, split_sources
 from kg.extract.lexicon import alternation, section_content_type, terms
 from kg.record import ExtractionError
+
+WINDOW = 80     # lines searched for the title and what dates it
+MAX_TITLE = 300  # characters: a longer line is running text
+STRONG = 3      # a candidate scoring this much is taken at once (a dateline, or a labelled date)
 
 _FIELD = re.compile(r"^-?\s*([A-Z][A-Za-z ]{1,20}):\s*(.*)$")
 _ITEM = re.compile(r"^-\s+(.+)$")
 # Two lines not starting with "-", then a "- Label:" line (run on the text after a "\n"): the navigation's
 # hundreds of "- item" lines are skipped at C speed.
 _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n]*[A-Z][A-Za-z ]{1,20}:)")
-_DATE_LINE = re.compile(rf"^(?:(?P<place>[^\W\d_][^\d]*?),?\s+)?(?P<date>{DATE})\s*$", re.IGNORECASE)
-_ODIHR_FIELD = re.compile(r"^(Issued on|Issued by|Fields of work|Date|Source)\s*:\s*(.*)$")
+# A header date line: "BELGRADE 7 April 2004", "Warsaw, 5 May 2010", "31 August 2011" (capitalised place words)
+_PLACE_WORD = r"[^\W\d_a-z][\w'’.\-]*"
+_DATE_LINE = re.compile(rf"^(?:(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}}),?\s+)?"
+                        rf"(?P<date>(?i:{DATE}))\s*$")
+_LISTING_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
 
 def parse(text: str) -> Layout:
     """The release in a text snapshot, or ``ExtractionError`` saying why there is none."""
     lines = text.split("\n")  # every use strips what it reads
-    for form in (partial(_seed, text), _odihr, _newsroom, _bare):
-        found = form(lines)
-        if found is not None:
-            if not found.title:
-                raise ExtractionError(f"{found.form} page without a title")
-            if not found.body:
-                raise ExtractionError(f"{found.form} page without a body")
-            return found
-    if any((m := _FIELD.match(line)) and m[1].lower() in _event_labels() for line in lines):
-        raise ExtractionError("event page, not a release")
-    raise ExtractionError("no release found (navigation only, or an unknown page form)")
+    found = _seed(text, lines) or find(lines)
+    if not found.title:
+        raise ExtractionError(f"{found.form} page without a title")
+    if not found.body:
+        raise ExtractionError(f"{found.form} page without a body")
+    return found
 
 
-def _body(lines: list[str]) -> list[str]:
-    """Body paragraphs, without the page's trailing ``- item`` chrome (print, share, related links)."""
+def _body(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(paragraphs, captions), without the page's trailing ``- item`` chrome (print, share, related links)."""
     end = len(lines)
     while end and (not lines[end - 1].strip() or lines[end - 1].startswith("-")):
         end -= 1
@@ -57,7 +63,8 @@ def _is_text(line: str) -> bool:
 
 
 def _seed(text: str, lines: list[str]) -> Layout | None:
-    """Content type, title, then a block of ``- Label:`` fields whose values follow as ``- value`` lines."""
+    """Content type, title, then a block of ``- Label:`` fields (a date, place or source among them) whose
+    values follow as ``- value`` lines."""
     framed = "\n" + text
     for fm in _FIELD_AFTER_TEXT.finditer(framed):
         i = framed.count("\n", 0, fm.start("field")) - 1
@@ -78,19 +85,21 @@ def _seed(text: str, lines: list[str]) -> Layout | None:
                 break
         if any(label in fields for label in _event_labels()) and "place" not in fields:
             raise ExtractionError("event page, not a release")
+        if not {"date", "place", "source"} & fields.keys():
+            continue  # a list of "- Label: value" items (an election page's schedule), not a release's fields
         source = fields.get("source", [])
+        body, captions = _body(lines[j:])
         return Layout(form="seed", content_type=lines[i - 2].strip(), title=lines[i - 1].strip(),
                       date=" ".join(fields.get("date", [])) or None,
                       place=" ".join(fields.get("place", [])) or None,
-                      sources=split_sources(source[0]) if source else [],
-                      body=_body(lines[j:]))
+                      sources=split_sources(source[0]) if source else [], body=body, captions=captions)
     return None
 
 
 @cache
-def _lexicon_line(kind: str) -> re.Pattern[str]:
-    """A whole line that is one of the lexicon's terms of ``kind`` (any case)."""
-    return re.compile(rf"^(?:{alternation(kind)})$", re.IGNORECASE)
+def _lexicon_line(*kinds: str) -> re.Pattern[str]:
+    """A whole line that is one of the lexicon's terms of ``kinds`` (any case)."""
+    return re.compile(rf"^(?:{'|'.join(alternation(kind) for kind in kinds)})$", re.IGNORECASE)
 
 
 @cache
@@ -98,49 +107,208 @@ def _event_labels() -> frozenset[str]:
     return frozenset(t.lower() for t in terms("event_label"))
 
 
-def _odihr(lines: list[str]) -> Layout | None:
-    """``Skip Links`` page: the body runs up to the ``Issued on:`` field; content type and title precede it."""
-    if not any(line.strip().lower() == "skip links" for line in lines[:20]):
-        return None
-    issued = next((k for k, line in enumerate(lines) if line.startswith("Issued on:")), None)
-    if issued is None:
-        return None
-    ctype = _lexicon_line("content_type")
-    start = next((k for k in range(issued - 2, -1, -1) if ctype.match(lines[k].strip())
-                  and _is_text(lines[k + 1])), None)
-    if start is None:
-        return None
-    fields: dict[str, str] = {}
-    for line in lines[issued:]:
-        m = _ODIHR_FIELD.match(line.strip())
-        if m:
-            fields[m[1].lower()] = m[2].strip()
-    return Layout(form="odihr", content_type=lines[start].strip(), title=lines[start + 1].strip(),
-                  date=fields.get("issued on"), sources=split_sources(fields.get("issued by", "")),
-                  body=_body(lines[start + 2:issued]),
-                  fields_of_work=split_sources(fields.get("fields of work", "")))
+@cache
+def _labels() -> dict[str, str]:
+    """Field label (case-folded) → what it gives: date, place, source, type, topics or event."""
+    kinds = {"date_label": "date", "place_label": "place", "source_label": "source", "type_label": "type",
+             "topics_label": "topics", "event_label": "event"}
+    return {t.casefold(): given for kind, given in kinds.items() for t in terms(kind)}
 
 
-def _newsroom(lines: list[str]) -> Layout | None:
-    """A section word, the title, a place-and-date (or date) line; the body follows. The content type is
-    the one the section word implies (``sections.tsv``): a section is not a content type."""
-    section = _lexicon_line("section")
-    for i in range(2, len(lines)):
-        m = _DATE_LINE.match(lines[i].strip())
-        if not (m and _is_text(lines[i - 1]) and section.match(lines[i - 2].strip())):
+# -- the evidence-based finder ------------------------------------------------------------------------
+
+@dataclass
+class _Candidate:
+    """A title-like line and what follows it up to the body's first line."""
+
+    title: int                     # line index of the title
+    body: int                      # line index of the body's first line
+    label: str | None = None       # the content type label or section word above the title
+    fields: dict[str, str] = field(default_factory=dict)   # what each labelled field gives → its value
+    date_line: re.Match[str] | None = None
+    dateline: Dateline | None = None
+    captions: list[str] = field(default_factory=list)
+    end: int | None = None         # line index of a field block closing the body ("Issued on:" …), if any
+    tail: dict[str, str] = field(default_factory=dict)     # that block's fields
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.dateline or self.date_line or self.fields.get("date") or self.tail.get("date"))
+
+    @property
+    def score(self) -> int:
+        """3 for a dateline or a labelled date above the body, 2 for a ``CITY date`` line, 1 for a date-only
+        line or a date field after the body; 1 more for a content type label or section word above the
+        title. A release needs 2 and a date source."""
+        s = 3 if self.dateline or self.fields.get("date") else 0
+        if self.date_line:
+            s = max(s, 2 if self.date_line["place"] else 1)
+        s = max(s, 1 if self.tail.get("date") else 0)
+        return s + (self.label is not None) if self.dated else 0
+
+
+def find(lines: list[str]) -> Layout:
+    """The release whose title-like line is best dated by what follows it, or ``ExtractionError`` naming
+    the parts found and those missing."""
+    known = _survey(lines)
+    end = min(len(lines), WINDOW)
+    best = first = weak = None
+    t = 0
+    while t < end:
+        if not _title_like(lines[t]):
+            t += 1
             continue
-        place = m["place"].strip() if m["place"] else None
-        return Layout(form="newsroom", content_type=section_content_type(lines[i - 2]), title=lines[i - 1].strip(),
-                      date=m["date"], place=place, body=_body(lines[i + 1:]))
-    return None
+        c = _candidate(lines, t, known)
+        if not first and c.body < len(lines) and not _title_like(lines[c.body]):
+            first = c  # the title-like line nearest the first line of running text
+        weak = weak or (c if c.dated else None)
+        if c.score >= 2 and (best is None or c.score > best.score):
+            best = c
+            if c.score >= STRONG:
+                break
+        t = c.body
+    if best is None:
+        raise ExtractionError(_missing(lines, weak or first, end))
+    if best.fields.get("event") and not best.fields.get("place") and not best.dateline:
+        raise ExtractionError("event page, not a release")
+    return _layout(lines, best)
 
 
-def _bare(lines: list[str]) -> Layout | None:
-    """The title, an empty line, then a body whose first paragraph opens with a dateline."""
-    k = next((k for k, line in enumerate(lines) if line.strip()), None)
-    if k is None or k + 2 >= len(lines) or lines[k + 1].strip():
+def _title_like(line: str) -> bool:
+    """A line that may be a title: text of two words or more, not a list item, field, date, label,
+    caption, image or skip link, not ending like a sentence of running text."""
+    s = line.strip()
+    if not s or " " not in s or len(s) > MAX_TITLE or s[0] == "-" or s[-1] in ".:;,":
+        return False
+    if is_caption(s) or IMAGE.match(s) or _DATE_LINE.match(s) or _known_field(s):
+        return False
+    return not _lexicon_line("content_type", "section", "skip_link").match(s)
+
+
+def _known_field(line: str) -> re.Match[str] | None:
+    """A ``Label: value`` line whose label the lexicon knows (date, place, source, type, topics, event)."""
+    if ":" not in line[:26]:  # the label is 2 to 21 characters, after an optional "- "
         return None
-    body = _body(lines[k + 2:])
-    if not body or parse_dateline(body[0]) is None:
-        return None
-    return Layout(form="bare", content_type="Press release", title=lines[k].strip(), body=body)
+    m = _FIELD.match(line)
+    return m if m and m[1].strip().casefold() in _labels() else None
+
+
+def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
+    """Read what follows the title-like line ``t``: blank lines, images, captions, labelled fields (value
+    on the same or the next line), one date line; the first other line starts the body, and the first
+    field line after it (of ``known``, the field lines' indexes) ends it."""
+    c = _Candidate(title=t, body=t + 1, label=_label_above(lines, t))
+    j = t + 1
+    while j < len(lines):
+        line = " ".join(lines[j].split())
+        nxt = lines[j + 1].strip() if j + 1 < len(lines) else ""
+        if not line or IMAGE.match(line):
+            j += 1
+        elif (dateline := parse_dateline(line)) is not None:
+            c.dateline = dateline
+            break
+        elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
+            value, j = fm[2].strip(), j + 1
+            if not value and nxt and not _FIELD.match(nxt) and parse_dateline(nxt) is None:
+                value, j = nxt.removeprefix("- ").strip(), j + 1
+            c.fields.setdefault(given, value)
+        elif c.date_line is None and (dm := _DATE_LINE.match(line)):
+            c.date_line = dm
+            j += 1
+        elif is_caption(line):
+            if c.captions and goes_on(c.captions[-1]) and lines[j - 1].strip():
+                line = f"{c.captions.pop()} {line}"  # the previous line's caption goes on
+            c.captions.append(line)
+            j += 1
+        elif nxt.endswith("Photo details") and goes_on(line):
+            c.captions.append(f"{line} {' '.join(nxt.split())}")  # one caption over two lines
+            j += 2
+        elif " " not in line and goes_on(line) or _is_label(line):
+            c.label = c.label or _is_label(line)  # "Title / Press release / …", or a word of chrome ("Share")
+            j += 1
+        else:
+            break
+    c.body = j
+    after = bisect_left(known, j)
+    if after < len(known):
+        c.end = known[after]
+        c.tail = _fields(lines[c.end:])
+    return c
+
+
+def _fields(lines: list[str]) -> dict[str, str]:
+    """What the known ``Label: value`` lines among ``lines`` give (the first of each kind)."""
+    out: dict[str, str] = {}
+    for line in lines:
+        if fm := _known_field(line.strip()):
+            out.setdefault(_labels()[fm[1].strip().casefold()], fm[2].strip())
+    return out
+
+
+def _label_above(lines: list[str], t: int) -> str | None:
+    """The content type the last non-blank line before ``t`` gives, if it is a label or section word."""
+    k = t - 1
+    while k >= 0 and not lines[k].strip():
+        k -= 1
+    return _is_label(lines[k].strip()) if k >= 0 else None
+
+
+def _is_label(line: str) -> str | None:
+    """The content type a content type label (``News Item``) or section word (``Newsroom``) gives, else None."""
+    if _lexicon_line("content_type").match(line):
+        return line
+    return section_content_type(line) if _lexicon_line("section").match(line) else None
+
+
+def _layout(lines: list[str], c: _Candidate) -> Layout:
+    body, captions = _body(lines[c.body:c.end])
+    fields = {**c.tail, **{k: v for k, v in c.fields.items() if v}}  # above the body first
+    date = fields.get("date") or (c.date_line["date"] if c.date_line else None)
+    place = fields.get("place") or (c.date_line["place"] if c.date_line else None)
+    form = "odihr" if c.tail else "newsroom" if c.date_line else "bare" if c.dateline else "fields"
+    return Layout(form=form, content_type=fields.get("type") or c.label or "Press release",
+                  title=" ".join(lines[c.title].split()), date=date, place=place,
+                  sources=split_sources(fields.get("source", "")), body=body, captions=c.captions + captions,
+                  fields_of_work=split_sources(fields.get("topics", "")))
+
+
+def _survey(lines: list[str]) -> list[int]:
+    """The indexes of the page's known field lines; ``ExtractionError`` for a page listing several releases
+    (each with its date field or dateline)."""
+    known = []
+    dated_fields: dict[str, int] = {}  # per label: "Publishing date:" under each item
+    datelines = teasers = 0
+    for k, line in enumerate(lines):
+        s = line.strip()
+        if not s or not (s[0].isupper() or s[0].isdigit()):
+            continue
+        fm = _known_field(s)
+        if fm:
+            known.append(k)
+            if _labels()[fm[1].strip().casefold()] == "date" and _DATE_LINE.match(fm[2].strip()):
+                dated_fields[fm[1].casefold()] = dated_fields.get(fm[1].casefold(), 0) + 1
+        elif parse_dateline(s) is not None:
+            datelines += 1
+            teasers += bool(_LISTING_END.search(s))
+    items = max([datelines, *dated_fields.values()])
+    if items >= 2 and (teasers or max(dated_fields.values(), default=0) >= 2 or datelines >= 3):
+        raise ExtractionError(f"a listing of {items} releases (each with its own date), not a single release")
+    return known
+
+
+def _missing(lines: list[str], first: _Candidate | None, end: int) -> str:
+    """The one-line reason a page holds no release: which parts were found (``first``: the first dated
+    candidate, else the title-like line before the first running text), which were missing."""
+    if first is None:
+        if any((m := _FIELD.match(line)) and m[1].strip().casefold() in _event_labels() for line in lines):
+            return "event page, not a release"
+        if any(parse_dateline(line.strip()) for line in lines[:end]):
+            return f"no release found: a dateline, but no title-like line before it in the first {end} lines"
+        return f"no release found: no title-like line in the first {end} lines (navigation only?)"
+    title = " ".join(lines[first.title].split())
+    title = title if len(title) <= 60 else title[:57] + "..."
+    if first.date_line:
+        return (f"no release found: title {title!r} and a date-only line, but no dateline, no place and no "
+                "section word or label (a fact sheet or profile, not a release)")
+    return (f"no release found: title {title!r} found, but no dateline, date line or date field after it in "
+            f"the first {end} lines (dates in running text are not release dates)")

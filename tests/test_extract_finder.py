@@ -1,0 +1,119 @@
+"""The evidence-based finder on small synthetic pages: known parts in arrangements the templates never had."""
+
+import pytest
+
+from kg.extract import extract
+from kg.extract.text import parse
+from kg.ingest import page_from_bytes
+from kg.record import ExtractionError
+
+TITLE = "Mission supports training of judges on property rights"
+DATELINE = "ODESA, 4 May 2017 – Twenty judges completed a course on property rights today."
+MORE = "The course was organized by the OSCE Project Co-ordinator in Ukraine."
+
+
+def page(*lines: str):
+    return parse("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("lines", [
+    (TITLE, DATELINE, MORE),                                   # no blank line after the title
+    (TITLE, "", "", DATELINE, MORE),                           # several blank lines
+    (TITLE, "![](https://example.org/photo.jpg)", DATELINE, MORE),   # an image between them
+    ("Skip to main content", "Elections", "Human rights", "News", TITLE, DATELINE, MORE),  # a short menu first
+    (TITLE, "Share", DATELINE, MORE),                          # a word of chrome
+], ids=["no-blank", "blanks", "image", "short-menu", "chrome-word"])
+def test_title_then_dateline_in_any_spacing(lines):
+    layout = page(*lines)
+    assert (layout.title, layout.body[0], layout.body[1:]) == (TITLE, DATELINE, [MORE])
+
+
+def test_label_above_or_below_the_title_gives_the_content_type():
+    assert page("Press statement", TITLE, DATELINE).content_type == "Press statement"
+    assert page(TITLE, "News Item", DATELINE).content_type == "News Item"
+    assert page("Newsroom", TITLE, DATELINE).content_type == "Press release"  # the section word's type
+    assert page(TITLE, DATELINE).content_type == "Press release"             # unlabelled
+
+
+def test_place_and_date_line_then_caption_then_dateline():
+    layout = page(TITLE, "ODESA 4 May 2017", "",
+                  "Judges at the opening of the course in Odesa. Photo details", DATELINE, MORE)
+    assert (layout.form, layout.date, layout.place) == ("newsroom", "4 May 2017", "ODESA")
+    assert layout.captions == ["Judges at the opening of the course in Odesa. Photo details"]
+    assert layout.body == [DATELINE, MORE]
+
+
+def test_captions_over_two_lines_and_credits_are_not_body():
+    layout = page(TITLE, "(OSCE/Jane Roe)Judges listen to a lecture given by the",
+                  "Head of the Project Co-ordinator. (OSCE/Jane Roe) Photo details",
+                  DATELINE, "Participants of the course in the", "court room in Odesa. Photo details", MORE,
+                  "A judge at the course. (OSCE/Jane Roe)")
+    assert layout.captions == [
+        "(OSCE/Jane Roe)Judges listen to a lecture given by the Head of the Project Co-ordinator. "
+        "(OSCE/Jane Roe) Photo details",
+        "Participants of the course in the court room in Odesa. Photo details",
+        "A judge at the course. (OSCE/Jane Roe)",
+    ]
+    assert layout.body == [DATELINE, MORE]
+
+
+def test_an_acronym_after_osce_is_not_a_credit():
+    text = "The Office for Democratic Institutions and Human Rights (OSCE/ODIHR)"
+    assert page(TITLE, DATELINE, text).body == [DATELINE, text]
+
+
+def test_field_block_with_values_on_the_next_line():
+    layout = page("Press release", "", TITLE, "", "Date:", "Place:", "ODESA/KYIV", "Source:",
+                  "OSCE Project Co-ordinator in Ukraine", "Fields of work:", "Rule of law", DATELINE, MORE)
+    assert (layout.title, layout.content_type, layout.place) == (TITLE, "Press release", "ODESA/KYIV")
+    assert (layout.sources, layout.fields_of_work) == (["OSCE Project Co-ordinator in Ukraine"], ["Rule of law"])
+    assert layout.body == [DATELINE, MORE]
+
+
+def test_a_labelled_date_is_enough():
+    layout = page(TITLE, "Publishing date: 4 May 2017", MORE)
+    assert (layout.form, layout.date, layout.body) == ("fields", "4 May 2017", [MORE])
+
+
+def test_fields_after_the_body_date_a_labelled_page():
+    layout = page("News Item", TITLE, MORE, "Issued on: 4 May 2017", "Issued by: OSCE Project Co-ordinator in Ukraine")
+    assert (layout.form, layout.date, layout.body) == ("odihr", "4 May 2017", [MORE])
+    assert layout.sources == ["OSCE Project Co-ordinator in Ukraine"]
+
+
+def test_the_best_dated_title_wins_over_an_earlier_weakly_dated_one():
+    """A related-news teaser (title + date-only line) before the release (section word, title, dateline)."""
+    layout = page("Judges meet in Kharkiv for a regional conference", "3 May 2017", "", "Newsroom", TITLE,
+                  DATELINE, MORE)
+    assert (layout.title, layout.body[0]) == (TITLE, DATELINE)
+
+
+@pytest.mark.parametrize("lines, reason", [
+    ((TITLE, "", "A course for twenty judges was held on 4-6 May 2017 in Odesa.", MORE),
+     f"title {TITLE!r} found, but no dateline, date line or date field"),
+    ((TITLE, "4 May 2017", "", MORE),
+     "and a date-only line, but no dateline, no place and no section word"),
+    (("Newsroom", DATELINE, MORE), "a dateline, but no title-like line before it"),
+    (("- Home", "- About", "- Contacts"), "no title-like line"),
+    ((TITLE, "Publishing date: 4 May 2017", DATELINE + " ...", "Judges meet in Kharkiv for a conference",
+      "Publishing date: 3 May 2017", "KHARKIV, 3 May 2017 – Judges met ..."), "a listing of 2 releases"),
+    (("Events", "Regional conference of judges", "Date: 4 May 2017", "Location: Odesa"), "event page"),
+], ids=["date-in-running-text", "date-only-line", "no-title", "navigation-only", "listing", "event"])
+def test_pages_without_a_release_say_what_was_found_and_missing(lines, reason):
+    with pytest.raises(ExtractionError, match=None) as caught:
+        page(*lines)
+    assert reason in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_extract_reads_the_date_and_place_and_keeps_captions_out(gazetteer):
+    text = "\n".join(["Newsroom", TITLE, "ODESA 4 May 2017", "Judges in Odesa. Photo details",
+                      "PLEASE FIND BELOW THE CORRECTED VERSION OF THIS PRESS RELEASE. " + DATELINE, MORE])
+    r = extract(page_from_bytes("x.txt", text.encode()), gazetteer)
+    assert (r.title, r.date, r.place, r.content_type) == (TITLE, "2017-05-04", "Odesa", "Press release")
+    assert r.captions == ["Judges in Odesa. Photo details"] and r.paragraphs[1:] == [MORE]
+    assert r.to_json()["captions"] == r.captions
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return pytest.importorskip("kg.gazetteer").Gazetteer.load()
