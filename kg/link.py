@@ -130,8 +130,10 @@ def subjects(store: ox.Store, kinds: Iterable[str] = KINDS, minter: Minter = Min
     countries = _country_names(minter)
     out: dict[str, Subject] = {}
     for kind in kinds:
-        for row in store.query(GRAPH_QUERIES[kind], use_default_graph_as_union=True):
-            v = {name: (row[name].value if row[name] is not None else None) for name in _vars(kind)}
+        solutions = store.query(GRAPH_QUERIES[kind], use_default_graph_as_union=True)
+        names = [var.value for var in solutions.variables]
+        for row in solutions:
+            v = {name: (row[name].value if row[name] is not None else None) for name in names}
             s = out.setdefault(v["e"], Subject(v["e"], kind, v["name"], {v["name"]}))
             for key in ("alias", "acronym"):
                 if v.get(key):
@@ -147,10 +149,6 @@ def subjects(store: ox.Store, kinds: Iterable[str] = KINDS, minter: Minter = Min
                 if (q := _qid(v.get(key))) is not None:
                     target.add(q)
     return sorted(out.values(), key=lambda s: (s.kind, s.iri))
-
-
-def _vars(kind: str) -> tuple[str, ...]:
-    return tuple(re.search(r"SELECT (.*?) WHERE", GRAPH_QUERIES[kind])[1].replace("?", "").split())
 
 
 def _country_names(minter: Minter) -> list[tuple[str, str]]:
@@ -187,7 +185,8 @@ class Client:
 
     def select(self, query: str) -> list[dict[str, str]]:
         """The rows of a SELECT as {variable: value}."""
-        for attempt in range(self.retries + 1):
+        attempt = 0
+        while True:
             w = SPARQLWrapper(self.endpoint, agent=self.agent)
             w.setQuery(query)
             w.setMethod(POST)
@@ -201,11 +200,11 @@ class Client:
                 wait = min(retry_after(e.headers.get("Retry-After"), 2.0 ** (attempt + 1)), self.max_wait)
                 print(f"kg link: {self.endpoint} answered {e.code}; waiting {wait:g} s", file=sys.stderr)
                 self.sleep(wait)
+                attempt += 1
                 continue
             except (urllib.error.URLError, SPARQLWrapperException, OSError) as e:
                 raise LinkFailed(f"{self.endpoint}: {' '.join(str(e).split())}") from None
             return [{k: v["value"] for k, v in b.items()} for b in result["results"]["bindings"]]
-        raise AssertionError("unreachable")
 
 
 _WD_PREFIXES = """PREFIX wd: <http://www.wikidata.org/entity/> PREFIX wdt: <http://www.wikidata.org/prop/direct/>

@@ -167,18 +167,20 @@ def test_build_follows_the_table(linked, project):
 
 
 class _Throttled(BaseHTTPRequestHandler):
-    """Answers the first POST with 429 and ``Retry-After: 1``, then forwards to the real endpoint."""
+    """Answers the first POST with ``status`` and ``Retry-After: retry()``, then forwards to the endpoint."""
 
     seen: list[tuple[float, str, int]] = []
     target = ""
+    status = 429
+    retry = staticmethod(lambda: "1")
 
     def do_POST(self) -> None:  # noqa: N802
         body = self.rfile.read(int(self.headers["Content-Length"]))
         first = not self.seen
-        self.seen.append((time.monotonic(), self.headers["User-Agent"], 429 if first else 200))
+        self.seen.append((time.monotonic(), self.headers["User-Agent"], self.status if first else 200))
         if first:
-            self.send_response(429)
-            self.send_header("Retry-After", "1")
+            self.send_response(self.status)
+            self.send_header("Retry-After", self.retry())
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -194,8 +196,14 @@ class _Throttled(BaseHTTPRequestHandler):
         pass
 
 
-def test_429_retry_after_is_honoured(wikidata):
-    _Throttled.target, _Throttled.seen = wikidata, []
+def _http_date_in(seconds: float) -> str:
+    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + seconds))
+
+
+@pytest.mark.parametrize("status, retry, least", [(429, lambda: "1", 1.0), (503, lambda: _http_date_in(2), 1.0)],
+                         ids=["429-seconds", "503-http-date"])
+def test_retry_after_is_honoured(wikidata, status, retry, least):
+    _Throttled.target, _Throttled.seen, _Throttled.status, _Throttled.retry = wikidata, [], status, staticmethod(retry)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Throttled)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -206,8 +214,8 @@ def test_429_retry_after_is_honoured(wikidata):
     assert sorted(r["item"] for r in rows) == ["http://www.wikidata.org/entity/Q999000001",
                                                "http://www.wikidata.org/entity/Q999000002"]
     (t1, agent, s1), (t2, _, s2) = _Throttled.seen
-    assert (s1, s2) == (429, 200) and client.requests == 2
-    assert t2 - t1 >= 1.0  # waited as Retry-After said
+    assert (s1, s2) == (status, 200) and client.requests == 2
+    assert t2 - t1 >= least  # waited as Retry-After said
     assert agent.startswith("osce-kg/") and "kg link" in agent
 
 
@@ -215,7 +223,7 @@ def test_other_errors_fail_clearly(wikidata):
     with pytest.raises(LinkFailed, match=r"badly formed.*expected DISTINCT"):
         Client(wikidata, retries=0).select("SELECT nonsense")
     assert retry_after("7", 2.0) == 7.0 and retry_after(None, 2.0) == 2.0
-    assert 0 < retry_after(time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30)), 2.0) <= 30
+    assert 0 < retry_after(_http_date_in(30), 2.0) <= 30
 
 
 def test_a_place_needs_the_right_country():
