@@ -166,16 +166,20 @@ class Gazetteer:
         self._places = self._place_index()
         self._holdings = self._holding_list()
         self._persons = self._person_index()
-        self._titles = tuple(sorted({normalise(r["term"]) for r in read_table("extract_lexicon.tsv")
-                                     if r["kind"] in ("title", "courtesy")}, key=len, reverse=True))
+        self._endings = self._ending_index()
+        self._person_keys: dict[str, str] = {}
+        titles = sorted({normalise(r["term"]) for r in read_table("extract_lexicon.tsv")
+                         if r["kind"] in ("title", "courtesy")}, key=len, reverse=True)
+        self._title = re.compile(rf"(?:{'|'.join(map(re.escape, titles))})\.? (?=\S)")
         # what the graph is asked after construction, computed now so a pickled gazetteer needs no graph
         self._topics = self._concepts(OSCE.FieldOfWork)
         self._content_types = self._concepts(OSCE.ContentType)
         self._article_classes = {str(s): str(o) for s, o in graph.subject_objects(OSCE.articleClass)}
 
     def __getstate__(self) -> dict:
-        """Everything but the graph (the build cache keeps a gazetteer: 1 s to rebuild from the tables)."""
-        return {k: v for k, v in self.__dict__.items() if k != "_g"}
+        """Everything but the graph and the name cache (the build cache keeps a gazetteer: 1 s to rebuild
+        from the tables)."""
+        return {k: ({} if k == "_person_keys" else v) for k, v in self.__dict__.items() if k != "_g"}
 
     @classmethod
     def load(cls, minter: Minter = Minter()) -> "Gazetteer":
@@ -208,6 +212,22 @@ class Gazetteer:
         for node in sorted(set(g.subjects(RDF.type, OSCE.PostHolding))):
             post, person = g.value(node, OSCE.post), g.value(node, OSCE.holder)
             out.append((str(post), str(g.value(person, RDFS.label)), _period(g, node)))
+        return out
+
+    def _ending_index(self) -> dict[str, list[tuple[Person, list[Period]]]]:
+        """Each ending of a holder's name ("borg", "de brichambaut", "perrin de brichambaut") → the holders
+        whose name ends so, with their terms (of any post)."""
+        terms: dict[str, list[Period]] = {}
+        for _, name, period in self._holdings:
+            if period is not None:
+                terms.setdefault(name, []).append(period)
+        out: dict[str, list[tuple[Person, list[Period]]]] = {}
+        for key, person in self._persons.items():
+            words = key.split()
+            for i in range(1, len(words)):
+                entry = (person, terms.get(person.label, []))
+                if entry[1] and entry not in out.setdefault(" ".join(words[i:]), []):
+                    out[" ".join(words[i:])].append(entry)
         return out
 
     def _person_index(self) -> dict[str, Person]:
@@ -255,19 +275,18 @@ class Gazetteer:
         do not matter, a leading title or "Mr." is dropped); a surname alone ("Borg", "Perrin de
         Brichambaut") only when exactly one person of that surname holds a post on ``on``. None otherwise:
         the mapper then mints an IRI from the name itself."""
-        key = normalise(name)
-        for title in self._titles:
-            m = re.match(rf"{re.escape(title)}\.? (?=\S)", key)
-            if m:
+        key = self._person_keys.get(name)
+        if key is None:  # releases name the same people over and over: normalise each name once
+            key = normalise(name)
+            if (m := self._title.match(key)) is not None:
                 key = key[m.end():]
-                break
+            self._person_keys[name] = key
         if key in self._persons:
             return self._persons[key]
         day = _as_date(on)
-        if day is None:
+        if day is None or key not in self._endings:
             return None
-        holding = {person for _, person, period in self._holdings if _within(period, day)}
-        found = {p for n, p in self._persons.items() if n.endswith(" " + key) and p.label in holding}
+        found = {p for p, periods in self._endings[key] if any(_within(t, day) for t in periods)}
         return found.pop() if len(found) == 1 else None
 
     def people(self) -> list[tuple[str, str]]:

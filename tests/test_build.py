@@ -172,7 +172,8 @@ def test_bad_pages_are_reported_and_left_out(tmp_path: Path):
         assert re.search(rf"rejected {re.escape(name)} \[\w+\]: .+", run.stderr)
     assert report["counts"]["published"] == 2
     published = Graph().parse(tmp_path / "out" / "osce-kg.ttl")
-    assert not any("1850" in str(o) or "902" in str(o) for o in published.objects())
+    assert not any(str(o).startswith("1850") or "901_ancient" in str(o) or "902_unknown" in str(o)
+                   for o in published.objects())  # (evidence URLs may hold the digits: docslib.org/doc/9020877)
     validation = Graph().parse(tmp_path / "out" / "validation.ttl")
     focus = {str(o) for o in validation.objects(None, URIRef("http://www.w3.org/ns/shacl#focusNode"))}
     assert any("concludes-visit-902-unknown-source" in f for f in focus)

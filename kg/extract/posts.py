@@ -17,7 +17,7 @@ from functools import cache
 from kg.paths import REFERENCE_DIR
 
 POST_WORDS = REFERENCE_DIR / "post_words.tsv"
-_HEAD = r"(?<!of )(?<!of the )(?<!of OSCE )(?<!of the OSCE )"
+_HEAD = ("of", "of the", "of OSCE", "of the OSCE")  # "the Personal Representative of the Chairperson-in-Office"
 
 
 def _phrase(text: str) -> str:
@@ -25,9 +25,13 @@ def _phrase(text: str) -> str:
 
 
 def _pattern(row: dict[str, str]) -> str:
-    before = "".join(f"(?<!{re.escape(w)} )" for w in row["unless_before"].split("|") if w)
-    after = "".join(f"(?!{'' if w.startswith('-') else ' '}{re.escape(w)})" for w in row["unless_after"].split("|") if w)
-    return rf"{_HEAD}{before}(?<![\w-]){_phrase(row['phrase'])}(?![\w]){after}"
+    """The phrase first (so ``re`` can skip to it), then what may not precede it, checked by lookbehinds
+    that end at the phrase's end, then what may not follow it."""
+    phrase = _phrase(row["phrase"])
+    before = [re.escape(w + " ") for w in (*_HEAD, *row["unless_before"].split("|")) if w]
+    after = [("" if w.startswith("-") else " ") + re.escape(w) for w in row["unless_after"].split("|") if w]
+    return (phrase + rf"(?!\w)(?<![\w-]{phrase})" + "".join(f"(?<!{b}{phrase})" for b in before)
+            + "".join(f"(?!{a})" for a in after))
 
 
 @cache
