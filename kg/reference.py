@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import csv
 import re
-import unicodedata
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -31,9 +30,11 @@ class ReferenceDataError(ValueError):
     """A reference table that cannot be compiled; the message names the table, the line and the reason."""
 
 
+@lru_cache(maxsize=1 << 14)
 def normalise(name: str) -> str:
     """The matching key of a name: no diacritics, case-folded, spaces collapsed, no leading "the",
-    typographic quotes and dashes made plain, "co-operation" = "cooperation"."""
+    typographic quotes and dashes made plain, "co-operation" = "cooperation" (cached: extraction looks
+    up the same posts and sources on every page)."""
     text = fold(name).translate(str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-"})).casefold()
     text = re.sub(r"\bco-o", "coo", text)
     text = re.sub(r"\s+", " ", text).strip(" .,;:")

@@ -208,14 +208,18 @@ def _titled_later(paragraphs: list[str], unmarked: list[tuple[int, int, str]]) -
     if not unmarked:
         return []
     surnames = {name.split()[-1] for _, _, name in unmarked}
-    titled = {m[1] for text in paragraphs for m in _titled_word_re().finditer(text) if m[1] in surnames}
+    titled = {word for text in paragraphs for at, word in _whole_words(text, surnames)
+              if _title_before().search(text, max(0, at - TITLE_REACH), at)}
     return [u for u in sorted(unmarked) if u[2].split()[-1] in titled]
 
 
+TITLE_REACH = 40  # characters before a surname searched for a title
+
+
 @cache
-def _titled_word_re() -> re.Pattern[str]:
-    """A title and the capitalised word after it ("Foreign Minister Waszczykowski")."""
-    return re.compile(rf"{_title_re().pattern}\s+({_CAPWORD})")
+def _title_before() -> re.Pattern[str]:
+    """A title right before the end ("… Foreign Minister ")."""
+    return re.compile(rf"{_title_re().pattern}\s+$")
 
 
 _EDGE = re.compile(r"[\w-]")
