@@ -244,7 +244,8 @@ WIKIDATA_QUERIES = {
 
 
 def _literal(text: str, lang: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"@' + lang
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"@{lang}'
 
 
 def wikidata_query(kind: str, names: Iterable[str]) -> str:
@@ -449,6 +450,9 @@ def main(args: argparse.Namespace) -> int:
         write_links(table, args.table)
     except (LinkFailed, LinkTableError) as e:
         print(f"kg link: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"kg link: cannot write {args.table}: {e.strerror or e}", file=sys.stderr)
         return 1
     counts = {k: sum(1 for s in items if s.kind == k) for k in KINDS}
     status = {st: sum(1 for k in table if k.status == st) for st in ("accepted", "review", "rejected")}
