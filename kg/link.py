@@ -128,6 +128,7 @@ def open_store(data: Path) -> ox.Store:
 def subjects(store: ox.Store, kinds: Iterable[str] = KINDS, minter: Minter = Minter()) -> list[Subject]:
     """The store's people, organisations and places without ``owl:sameAs``, with their context."""
     countries = _country_names(minter)
+    named: dict[str, set[str]] = {}  # role → QIDs of the countries it names (roles repeat across releases)
     out: dict[str, Subject] = {}
     for kind in kinds:
         solutions = store.query(GRAPH_QUERIES[kind], use_default_graph_as_union=True)
@@ -142,7 +143,10 @@ def subjects(store: ox.Store, kinds: Iterable[str] = KINDS, minter: Minter = Min
                 s.acronyms.add(v["acronym"])
             if v.get("role"):
                 s.roles.add(v["role"])
-                s.countries |= {q for name, q in countries if re.search(rf"\b{re.escape(name)}\b", normalise(v["role"]))}
+                if v["role"] not in named:
+                    role = normalise(v["role"])
+                    named[v["role"]] = {q for name, q in countries if re.search(rf"\b{re.escape(name)}\b", role)}
+                s.countries |= named[v["role"]]
             if (d := _day(v.get("date"))) is not None:
                 s.dates.add(d)
             for key, target in (("country", s.countries), ("parent", s.parents)):
