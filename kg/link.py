@@ -19,8 +19,8 @@ candidate gets a score out of 100 and a reason (``score_person``, ``score_organi
 
 A candidate is ``accepted`` only when it scores at least ``ACCEPT`` and leads the entity's next candidate
 by at least ``MARGIN`` (unambiguous); the others are ``review`` from ``REVIEW`` up, else ``rejected``.
-Rows already in the table keep their status (a person's decision, or an earlier run's), so re-running
-never overrides a review. ``kg build`` reads only the table (``kg.linkset``).
+A QID another entity of the graph already has is rejected. Rows already in the table keep their status
+(a person's decision, or an earlier run's), so re-running never overrides a review. ``kg build`` reads only the table (``kg.linkset``).
 """
 
 from __future__ import annotations
@@ -412,8 +412,11 @@ def _batches(items: list[Subject], size: int) -> Iterator[list[Subject]]:
         yield items[i:i + size]
 
 
-def reconcile(items: list[Subject], client: Client, today: str, batch: int = BATCH) -> list[Link]:
-    """Candidate links for ``items``, scored and decided, one query per batch of names of one kind."""
+def reconcile(items: list[Subject], client: Client, today: str, batch: int = BATCH,
+              taken: dict[str, str] | None = None) -> list[Link]:
+    """Candidate links for ``items``, scored and decided, one query per batch of names of one kind. A QID
+    ``taken`` by another entity of the graph (QID → its IRI) is rejected whatever its score."""
+    taken = taken or {}
     out: list[Link] = []
     for kind in KINDS:
         for group in _batches([s for s in items if s.kind == kind], batch):
@@ -422,10 +425,20 @@ def reconcile(items: list[Subject], client: Client, today: str, batch: int = BAT
                 candidates = [f for f in found.values() if s.names & f.matched.keys()]
                 scored = sorted(((f, SCORERS[kind](s, f)) for f in candidates),
                                 key=lambda p: (-p[1].points, p[0].qid))
-                for (f, sc), (status, note) in zip(scored, decide(scored)):
+                free = [p for p in scored if p[0].qid not in taken]
+                decided = dict(zip((f.qid for f, _ in free), decide(free)))
+                for f, sc in scored:
+                    status, note = decided.get(f.qid) or ("rejected", f"; already the QID of {taken[f.qid]}")
                     out.append(Link(s.iri, kind, s.name, f.qid, f.label, f.description, sc.points, status,
                                     "; ".join(sc.reasons) + note, client.endpoint, today, " | ".join(sc.statements)))
     return out
+
+
+def linked(store: ox.Store) -> dict[str, str]:
+    """QID → the entity of the graph that already has it (``owl:sameAs``)."""
+    query = "SELECT ?e ?w WHERE { ?e <http://www.w3.org/2002/07/owl#sameAs> ?w }"
+    return {q: row["e"].value for row in store.query(query, use_default_graph_as_union=True)
+            if (q := _qid(row["w"].value)) is not None}
 
 
 def merge(old: list[Link], new: list[Link]) -> list[Link]:
@@ -447,9 +460,10 @@ def main(args: argparse.Namespace) -> int:
     agent = USER_AGENT if not args.contact else USER_AGENT[:-1] + f"; {args.contact})"
     try:
         old = read_links(args.table)
-        items = subjects(open_store(args.data), args.kinds, Minter(args.base))
+        store = open_store(args.data)
+        items = subjects(store, args.kinds, Minter(args.base))
         client = Client(args.endpoint, agent, retries=args.retries)
-        new = reconcile(items, client, date.today().isoformat(), args.batch)
+        new = reconcile(items, client, date.today().isoformat(), args.batch, linked(store))
         table = merge(old, new)
         write_links(table, args.table)
     except (LinkFailed, LinkTableError) as e:

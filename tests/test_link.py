@@ -9,13 +9,14 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
-from kg.link import Client, Facts, LinkFailed, Subject, decide, retry_after, score_place, subjects
+from kg.link import Client, Facts, LinkFailed, Subject, decide, reconcile, retry_after, score_place, subjects
 from kg.linkset import read_links, write_links
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,3 +242,15 @@ def test_a_place_needs_the_right_country():
     assert statuses(known) == [("Q999000401", "accepted"), ("Q999000402", "rejected")]
     unknown = Subject(known.iri, "place", "Kruševac", {"Kruševac"})
     assert sorted(statuses(unknown)) == [("Q999000401", "review"), ("Q999000402", "review")]
+
+
+def test_a_qid_another_entity_has_is_rejected(wikidata):
+    """A candidate whose QID the graph already gives another entity is rejected, and the next candidate is
+    decided without it (the footballer alone is no longer outscored, so he is left for review)."""
+    borg = Subject("https://w3id.org/osce-kg/id/person/borg", "person", "Ian Borg", {"Ian Borg"},
+                   roles={"Minister for Foreign and European Affairs and Trade of Malta"},
+                   dates={date(2024, 6, 26)}, countries={"Q233"})
+    other = "https://w3id.org/osce-kg/id/person/ian-borg"
+    rows = {k.qid: k for k in reconcile([borg], Client(wikidata), "2026-01-01", taken={"Q999000001": other})}
+    assert rows["Q999000001"].status == "rejected" and rows["Q999000001"].reason.endswith(f"already the QID of {other}")
+    assert rows["Q999000001"].score == 100 and rows["Q999000002"].status == "review"
