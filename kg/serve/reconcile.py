@@ -1,10 +1,11 @@
 """``/reconcile``: the W3C Entity Reconciliation API 0.2 (as OpenRefine speaks it) over the served graph.
 
 What can be matched: people, participating States, Partners for Co-operation, field operations,
-institutions and other OSCE structures (not posts or chairpersonships), outside organisations and places, read from the server's engine
-with one SPARQL query (answered from the result cache while the build lasts; the index made from it is
-kept for as long as the answer's ETag stays the same). Candidate ids are the graph's IRIs; an entity's
-Wikidata QID is its ``wikidata`` property, in its description and on its preview.
+institutions and other OSCE structures (not posts or chairpersonships), outside organisations and
+places, read through the request's engine with seven small SPARQL queries (answered from the result
+cache while the build lasts; the index made from them is kept while their ETags stay the same).
+Candidate ids are the graph's IRIs; an entity's Wikidata QID is its ``wikidata`` property, in its
+description and on its preview.
 
 Scores (0-100): the query is a label or alias as written: 100; the same after case, diacritics,
 punctuation and a leading "the" are folded (``kg.reference.normalise``): 90; else the share of words in
@@ -29,6 +30,11 @@ from kg import __version__
 from kg.iris import ONTOLOGY_IRI, WD
 from kg.reference import normalise
 from kg.serve.engine import JSON_RESULTS, QueryError
+
+try:  # a server that follows new builds gives each request its build (kg.serve.builds, branch "serve")
+    from kg.serve.builds import current_build
+except ModuleNotFoundError:  # a server with one engine for its life: app.state.engine
+    current_build = None
 
 router = APIRouter(prefix="/reconcile")
 
@@ -268,6 +274,11 @@ def _valid(q: Any) -> bool:
 
 # --- the routes ----------------------------------------------------------------------------------------
 
+def _engine(request: Request) -> Any:
+    """The engine answering ``request``: its build's, or the app's one engine."""
+    return current_build(request).engine if current_build is not None else request.app.state.engine
+
+
 def _service_root(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/reconcile"
 
@@ -316,7 +327,7 @@ async def _queries(request: Request) -> Any:
 async def reconcile(request: Request) -> Response:
     """The manifest (no ``queries``), or the answers to a batch of queries."""
     try:
-        idx = await index(request.app.state.engine)
+        idx = await index(_engine(request))
     except QueryError as e:
         return _jsonp(request, {"error": f"the graph could not be read: {e}"}, 503)
     raw = await _queries(request)
@@ -332,7 +343,7 @@ async def reconcile(request: Request) -> Response:
 @router.get("/preview", response_class=HTMLResponse)
 async def preview(request: Request, id: str) -> Response:  # noqa: A002 - the protocol's parameter name
     """A small HTML card: name, types, other names, roles or country, Wikidata link, link to the page."""
-    idx = await index(request.app.state.engine)
+    idx = await index(_engine(request))
     c = idx.entities.get(id)
     if c is None:
         return HTMLResponse(f"<p>No entity {html.escape(id)} in this graph.</p>", status_code=404)
@@ -362,7 +373,7 @@ async def view(request: Request, id: str) -> Response:  # noqa: A002
 @router.get("/suggest/{kind}")
 async def suggest(request: Request, kind: str, prefix: str = "", cursor: int = 0) -> Response:
     """Auto-completion of entities, types or properties by the start of a word of their names."""
-    idx = await index(request.app.state.engine)
+    idx = await index(_engine(request))
     want = normalise(prefix)
     if kind == "entity":
         found = sorted((c for c in idx.entities.values()
