@@ -17,7 +17,9 @@ SCHEMA_OF = {"manifest": "manifest", "reconciliation-query-batch": "reconciliati
              "reconciliation-result-batch": "reconciliation-result-batch",
              "suggest-entities-response": "suggest-entities-response",
              "suggest-types-response": "suggest-types-response",
-             "suggest-properties-response": "suggest-properties-response"}
+             "suggest-properties-response": "suggest-properties-response",
+             "data-extension-query": "data-extension-query", "data-extension-response": "data-extension-response",
+             "data-extension-property-proposal": "data-extension-property-proposal"}
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +156,32 @@ def test_suggest(client, base):
     assert [p["id"] for p in r.json()["result"]] == ["country"]
 
 
-def test_answers_follow_the_schemas(client, validators):
+def extension(base: str) -> dict:
+    return {"ids": [base + "id/country/malta", base + "id/field-operation/osce-programme-office-in-dushanbe",
+                    base + "id/person/nobody"],
+            "properties": [{"id": "wikidata"}, {"id": "country"}, {"id": "acronym"}, {"id": "not-a-property"}]}
+
+
+def test_data_extension(client, base):
+    """"Add columns from reconciled values": the Wikidata item (reconciled to Wikidata's own service),
+    country, acronym; an unknown id gets empty cells, an unknown property no column."""
+    manifest = client.get("/reconcile").json()
+    assert manifest["extend"]["propose_properties"]["service_path"] == "/extend/propose"
+    proposed = client.get("/reconcile/extend/propose", params={"type": PERSON}).json()
+    assert [p["id"] for p in proposed["properties"]] == ["wikidata", "country", "acronym", "role"]
+    r = client.post("/reconcile", data={"extend": json.dumps(extension(base))})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert [m["id"] for m in got["meta"]] == ["wikidata", "country", "acronym"]
+    assert got["meta"][0]["service"].startswith("https://")
+    malta, office, nobody = (got["rows"][i] for i in extension(base)["ids"])
+    assert malta["wikidata"] == [{"id": "Q233", "name": "Q233"}]
+    assert office["country"] == [{"str": "Tajikistan"}] and office["wikidata"] == []
+    assert nobody == {"wikidata": [], "country": [], "acronym": []}
+    assert client.post("/reconcile", data={"extend": "[1, 2]"}).status_code == 400
+
+
+def test_answers_follow_the_schemas(client, validators, base):
     """The manifest, the queries sent above and their answers, and the suggest answers are valid 0.2."""
     check(validators, "manifest", client.get("/reconcile").json())
     for batch in (TYPED, CONSTRAINED):
@@ -163,6 +190,10 @@ def test_answers_follow_the_schemas(client, validators):
     for kind, schema in (("entity", "suggest-entities-response"), ("type", "suggest-types-response"),
                          ("property", "suggest-properties-response")):
         check(validators, schema, client.get(f"/reconcile/suggest/{kind}", params={"prefix": "o"}).json())
+    check(validators, "data-extension-query", extension(base))
+    check(validators, "data-extension-response",
+          client.post("/reconcile", data={"extend": json.dumps(extension(base))}).json())
+    check(validators, "data-extension-property-proposal", client.get("/reconcile/extend/propose").json())
 
 
 def test_bad_queries_are_400(client):

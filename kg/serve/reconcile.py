@@ -50,6 +50,8 @@ PROPERTIES = {  # id → (name, description)
     "role": ("role", "a role a person held in the releases or a post (Secretary General)"),
 }
 DEFAULT_LIMIT, EXACT, FOLDED, OVERLAP, MATCH = 5, 100.0, 90.0, 80.0, 90.0
+# The Wikidata reconciliation service OpenRefine uses: extended ``wikidata`` values come reconciled to it.
+WIKIDATA_SERVICE = "https://wikidata.reconci.link/en/api"
 
 _PREFIXES = f"""PREFIX schema: <{SCHEMA}> PREFIX osce: <{OSCE}> PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -249,6 +251,27 @@ def answer(idx: Index, q: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def extend(idx: Index, raw: Any) -> dict[str, Any] | None:
+    """The data extension of ``{"ids": [...], "properties": [{"id": ...}]}``: each entity's values of each
+    known property (``wikidata`` as Wikidata entities, the others as strings), or None if malformed."""
+    try:
+        query = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    except ValueError:
+        return None
+    if not isinstance(query, dict) or not isinstance(query.get("ids"), list) \
+            or not isinstance(query.get("properties"), list) or not all(isinstance(p, dict) for p in query["properties"]):
+        return None
+    pids = [str(p.get("id")) for p in query["properties"] if str(p.get("id")) in PROPERTIES]
+    meta = [{"id": pid, "name": PROPERTIES[pid][0], **({"service": WIKIDATA_SERVICE} if pid == "wikidata" else {})}
+            for pid in pids]
+    rows = {}
+    for iri in map(str, query["ids"]):
+        c = idx.entities.get(iri)
+        rows[iri] = {pid: ([{"id": q, "name": q} for q in c.wikidata] if pid == "wikidata" else
+                           [{"str": v} for v in sorted(c.props.get(pid, ()))]) if c else [] for pid in pids}
+    return {"meta": meta, "rows": rows}
+
+
 def _batch(raw: Any) -> dict[str, dict[str, Any]] | None:
     """The query batch of a request's ``queries`` value (a JSON string, or a JSON body holding the batch
     or ``{"queries": batch}``), or None when it is not a batch of query objects."""
@@ -309,31 +332,41 @@ def manifest(request: Request, idx: Index) -> dict[str, Any]:
         "defaultTypes": [{"id": t, "name": type_name(idx, t)} for t in TYPES],
         "suggest": {kind: {"service_url": root, "service_path": f"/suggest/{kind}"}
                     for kind in ("entity", "type", "property")},
+        "extend": {"propose_properties": {"service_url": root, "service_path": "/extend/propose"},
+                   "property_settings": []},
     }
 
 
-async def _queries(request: Request) -> Any:
+async def _params(request: Request) -> dict[str, Any]:
+    """``queries`` and ``extend`` from the URL (GET), a form (OpenRefine's POST) or a JSON body."""
     if request.method == "GET":
-        return request.query_params.get("queries")
+        return dict(request.query_params)
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
-            return json.loads(await request.body())
+            body = json.loads(await request.body())
         except ValueError:
-            return None
-    return (await request.form()).get("queries")
+            return {"queries": "not JSON"}
+        return body if isinstance(body, dict) and ("extend" in body or "queries" in body) else {"queries": body}
+    return dict(await request.form())
 
 
 @router.api_route("", methods=["GET", "POST"])
 async def reconcile(request: Request) -> Response:
-    """The manifest (no ``queries``), or the answers to a batch of queries."""
+    """The manifest (no ``queries``), the answers to a batch of queries, or a data extension (``extend``)."""
     try:
         idx = await index(_engine(request))
     except QueryError as e:
         return _jsonp(request, {"error": f"the graph could not be read: {e}"}, 503)
-    raw = await _queries(request)
-    if raw is None:
+    params = await _params(request)
+    if params.get("extend") is not None:
+        extension = extend(idx, params["extend"])
+        if extension is None:
+            return _jsonp(request, {"error": "extend must be a JSON object with ids and properties "
+                                             "({\"ids\": [IRI], \"properties\": [{\"id\": \"wikidata\"}]})"}, 400)
+        return _jsonp(request, extension)
+    if params.get("queries") is None:
         return _jsonp(request, manifest(request, idx))
-    batch = _batch(raw)
+    batch = _batch(params["queries"])
     if batch is None:
         return _jsonp(request, {"error": "queries must be a JSON object of query objects "
                                          "({\"q0\": {\"query\": \"Ian Borg\"}})"}, 400)
@@ -359,6 +392,13 @@ async def preview(request: Request, id: str) -> Response:  # noqa: A002 - the pr
             f'{quote(c.iri, safe="")}" target="_blank"><b>{esc(c.name)}</b></a><br><small>{esc(c.iri)}</small></div>'
             f'<dl style="margin:4px 0">{body}</dl></body></html>')
     return HTMLResponse(page)
+
+
+@router.get("/extend/propose")
+async def propose(request: Request, type: str = "", limit: int = 10) -> Response:  # noqa: A002
+    """The properties an extension can fetch (the same for every type)."""
+    props = [{"id": pid, "name": name} for pid, (name, _) in PROPERTIES.items()][:max(limit, 0)]
+    return _jsonp(request, {"type": type, "properties": props, "limit": limit})
 
 
 @router.get("/view")
