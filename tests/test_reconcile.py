@@ -197,6 +197,7 @@ def test_answers_follow_the_schemas(client, validators, base):
 
 
 def test_bad_queries_are_400(client):
-    for bad in ("not json", json.dumps(["q0"]), json.dumps({"q0": {"limit": 3}})):
+    for bad in ("not json", json.dumps(["q0"]), json.dumps({"q0": {"limit": 3}}),
+                json.dumps({"q0": {"query": "Malta", "type": [{"id": "x"}]}})):
         r = client.post("/reconcile", data={"queries": bad})
         assert r.status_code == 400 and "queries" in r.json()["error"]

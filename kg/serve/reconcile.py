@@ -290,9 +290,12 @@ def _batch(raw: Any) -> dict[str, dict[str, Any]] | None:
 
 
 def _valid(q: Any) -> bool:
-    """A query object: a string ``query`` or a non-empty ``properties`` list, a numeric ``limit`` if any."""
+    """A query object: a string ``query`` or a non-empty ``properties`` list, a numeric ``limit`` and a
+    string or strings as ``type``, if any."""
+    types = q.get("type", []) if isinstance(q, dict) else None
     return isinstance(q, dict) and (isinstance(q.get("query"), str) or bool(q.get("properties"))) \
-        and isinstance(q.get("limit", 1), (int, float)) and isinstance(q.get("properties", []), list)
+        and isinstance(q.get("limit", 1), (int, float)) and isinstance(q.get("properties", []), list) \
+        and (isinstance(types, str) or isinstance(types, list) and all(isinstance(t, str) for t in types))
 
 
 # --- the routes ----------------------------------------------------------------------------------------
