@@ -54,9 +54,8 @@ def fold(text: str) -> str:
 
 
 def slug(text: str) -> str:
-    """ASCII, lower-case, hyphenated: ``"Türkiye"`` → ``"turkiye"``, ``"Co-operation"`` → ``"co-operation"``;
-    a name with and without its diacritics gives the same slug (``fold``)."""
-    text = fold(text).encode("ascii", "ignore").decode("ascii")
+    """ASCII, lower-case, hyphenated: ``"Türkiye"`` → ``"turkiye"``, ``"Co-operation"`` → ``"co-operation"``."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -78,6 +77,8 @@ class Minter:
         """``{base}id/{kind}/{key}``; ``key`` is slugged unless it is already a path of slugs."""
         if kind not in KINDS:
             raise ValueError(f"unknown IRI kind {kind!r}")
+        if kind == "person":  # one IRI whatever the spelling: "Vollebæk"/"Vollebaek" → knut-vollebaek
+            key = fold(key)
         parts = [p if re.fullmatch(r"[a-z0-9-]+", p) else slug(p) for p in key.split("/")]
         return URIRef(f"{self.base}id/{kind}/{'/'.join(parts)}")
 

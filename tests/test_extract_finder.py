@@ -22,10 +22,17 @@ def page(*lines: str):
     (TITLE, "![](https://example.org/photo.jpg)", DATELINE, MORE),   # an image between them
     ("Skip to main content", "Elections", "Human rights", "News", TITLE, DATELINE, MORE),  # a short menu first
     (TITLE, "Share", DATELINE, MORE),                          # a word of chrome
-], ids=["no-blank", "blanks", "image", "short-menu", "chrome-word"])
+    (TITLE, "Printer-friendly version", "", "By Jane Roe", DATELINE, MORE),  # chrome and a byline
+    (TITLE, "Photo: OSCE/Jane Roe", DATELINE, MORE),           # a credit line
+], ids=["no-blank", "blanks", "image", "short-menu", "chrome-word", "chrome-byline", "photo-credit"])
 def test_title_then_dateline_in_any_spacing(lines):
     layout = page(*lines)
     assert (layout.title, layout.body[0], layout.body[1:]) == (TITLE, DATELINE, [MORE])
+
+
+def test_a_title_ending_in_a_full_stop_is_read_when_nothing_else_is_dated():
+    assert page(TITLE + ".", "", DATELINE, MORE).title == TITLE + "."
+    assert page("Newsroom", "Judges meet in Kharkiv.", TITLE, DATELINE).title == TITLE  # one without wins
 
 
 def test_label_above_or_below_the_title_gives_the_content_type():
@@ -70,6 +77,11 @@ def test_field_block_with_values_on_the_next_line():
     assert layout.body == [DATELINE, MORE]
 
 
+def test_a_field_value_may_follow_blank_lines_but_is_never_the_body():
+    layout = page(TITLE, "Publishing date: 4 May 2017", "Fields of work:", "", "Rule of law", "Source:", MORE)
+    assert layout.fields_of_work == ["Rule of law"] and layout.sources == [] and layout.body == [MORE]
+
+
 def test_a_labelled_date_is_enough():
     layout = page(TITLE, "Publishing date: 4 May 2017", MORE)
     assert (layout.form, layout.date, layout.body) == ("fields", "4 May 2017", [MORE])
@@ -93,14 +105,15 @@ def test_the_best_dated_title_wins_over_an_earlier_weakly_dated_one():
      f"title {TITLE!r} found, but no dateline, date line or date field"),
     ((TITLE, "4 May 2017", "", MORE),
      "and a date-only line, but no dateline, no place and no section word"),
+    ((TITLE, MORE, "Issued on: 4 May 2017"), "and a date field after the body, but no dateline and no content"),
     (("Newsroom", DATELINE, MORE), "a dateline, but no title-like line before it"),
     (("- Home", "- About", "- Contacts"), "no title-like line"),
     ((TITLE, "Publishing date: 4 May 2017", DATELINE + " ...", "Judges meet in Kharkiv for a conference",
       "Publishing date: 3 May 2017", "KHARKIV, 3 May 2017 – Judges met ..."), "a listing of 2 releases"),
     (("Events", "Regional conference of judges", "Date: 4 May 2017", "Location: Odesa"), "event page"),
-], ids=["date-in-running-text", "date-only-line", "no-title", "navigation-only", "listing", "event"])
+], ids=["date-in-running-text", "date-only-line", "date-after-the-body", "no-title", "navigation-only", "listing", "event"])
 def test_pages_without_a_release_say_what_was_found_and_missing(lines, reason):
-    with pytest.raises(ExtractionError, match=None) as caught:
+    with pytest.raises(ExtractionError) as caught:
         page(*lines)
     assert reason in str(caught.value) and "\n" not in str(caught.value)
 
@@ -112,6 +125,21 @@ def test_extract_reads_the_date_and_place_and_keeps_captions_out(gazetteer):
     assert (r.title, r.date, r.place, r.content_type) == (TITLE, "2017-05-04", "Odesa", "Press release")
     assert r.captions == ["Judges in Odesa. Photo details"] and r.paragraphs[1:] == [MORE]
     assert r.to_json()["captions"] == r.captions
+
+
+def test_a_notice_on_its_own_line_stays_with_the_dateline(gazetteer):
+    notice = "PLEASE FIND BELOW THE CORRECTED VERSION OF THIS PRESS RELEASE."
+    r = extract(page_from_bytes("x.txt", "\n".join([TITLE, notice, DATELINE, MORE]).encode()), gazetteer)
+    assert (r.title, r.date, r.place, r.paragraphs) == (TITLE, "2017-05-04", "Odesa", [f"{notice} {DATELINE}", MORE])
+
+
+def test_html_figure_captions_are_kept_apart(gazetteer):
+    markup = ("<html><body><article><h1>" + TITLE + "</h1><figure><img src='x.jpg'><figcaption>Judges in Odesa. "
+              "(OSCE/Jane Roe)</figcaption></figure><p>" + DATELINE + "</p><p>A judge. (OSCE/Jane Roe)</p></article>"
+              "</body></html>")
+    r = extract(page_from_bytes("x.html", markup.encode()), gazetteer)
+    assert r.captions == ["Judges in Odesa. (OSCE/Jane Roe)", "A judge. (OSCE/Jane Roe)"]
+    assert r.paragraphs == [DATELINE]
 
 
 @pytest.fixture(scope="module")

@@ -139,7 +139,7 @@ def test_a_post_resolves_to_the_one_person_named_with_it_else_to_the_holder_on_t
     named = "OSCE Chairman-in-Office Ilkka Kanerva met High Commissioner Knut Vollebaek."
     assert quotes(named, f"“{Q},” the Chairman said.") == [("Ilkka Kanerva", Q[:20])]
     assert quotes(named, f"“{Q},” the High Commissioner said.") == [("Knut Vollebaek", Q[:20])]
-    on_date = {"High Commissioner": ["Astrid Thors"]}  # what gazetteer.holders gives for the post that day
+    on_date = {"hcnm": ["Astrid Thors"]}  # what gazetteer.holders gives for the post (by key) that day
     assert quotes("The meeting opened.", f"“{Q},” the High Commissioner said.", holders=on_date) == [
         ("Astrid Thors", Q[:20])]
     two = "Foreign Minister Ilkka Kanerva met Foreign Minister Dora Bakoyannis."
@@ -151,3 +151,8 @@ def test_a_quotation_cut_by_the_pages_end_counts_whatever_its_length():
         ("Ian Borg", Q[:20]), ("Ian Borg", "We must wor")]
     assert quotes(f"The “Oslo package” was agreed and “{Q}” was the motto, said Ambassador Jan Braathu.") == [
         ("Jan Braathu", Q[:20])]
+
+
+def test_a_quotation_an_organisation_said_does_not_fall_to_the_person_named_before():
+    assert quotes("Ambassador Jan Braathu opened the event.",
+                  f"“{Q},” the OSCE Secretariat said in a statement.") == [(None, Q[:20])]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 _CREDIT = re.compile(r"\((?:OSCE\s*/\s*[^()/]*[a-z][^()/]*|[^()/]*[a-z][^()/]*/\s*OSCE)\)")
 # a line of images in Markdown: ![alt](src), linked: [![alt](src)](href)
 IMAGE = re.compile(r"^(?:\s*\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?)+\s*$")
+_PHOTO = ("Photo:", "Photos:", "Photo credit:", "Photo by ")  # "Photo: OSCE/Jane Roe"
 _COMPLETE = re.compile(r"(?:[.!?\"”’)]|Photo details)\s*$")  # a paragraph or caption that does not go on
 
 
@@ -29,7 +30,7 @@ class Layout:
 def is_caption(text: str) -> bool:
     """Whether a stripped, non-empty line is a photo caption or credit (cheap tests first: every paragraph
     of every page goes through here)."""
-    if text.endswith("Photo details"):
+    if text.endswith("Photo details") or text.startswith(_PHOTO):
         return True
     if text[-1] == ")" and _CREDIT.fullmatch(text, text.rfind("(")):
         return True

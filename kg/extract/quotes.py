@@ -10,8 +10,8 @@ the paragraph keeps the first one's speaker, a quote paragraph after an attribut
 speaker, and an unattributed quotation right after a sentence naming someone is theirs ("Leonid
 Tibilov stressed … . "Solutions …""). A pronoun is the subject — the first person named — of the
 latest sentence before the quotation that names anyone (names inside quotations do not count). A post
-is the one person named with it in the release, else its one holder on the release's date; when two
-fit, there is no speaker.
+is the one person named with it in the release, else (for the posts of ``post_words.tsv``) its one
+holder on the release's date; when two fit, there is no speaker.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from bisect import insort
 from collections.abc import Callable
 from functools import cache
 
-from kg.extract.posts import post_patterns
 from kg.extract.lexicon import alternation
 from kg.extract.people import People, post_phrases
+from kg.extract.posts import post_patterns
 from kg.record import Quote
 
 _PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
@@ -112,12 +112,15 @@ class _Context:
 
     def attribution(self, pi: int, qs: int, qe: int, lo: int, hi: int) -> str | None:
         """The speaker named around the quote at ``qs:qe``, within its sentence (bounded by ``lo``/``hi``);
-        "" when the sentence attributes it to a post no one or several fit, None when it attributes nothing."""
+        "" when the sentence attributes it to no person the text names (an organisation "said in a
+        statement", a post no one or several fit), None when it attributes nothing."""
         text = self.paragraphs[pi]
+        attributed = False
         for a, b in ((qe, _sentence_end(text, qe, hi)), (_sentence_start(text, lo, qs), qs)):
             window = text[a:b]
             if not _verb().search(window):
                 continue
+            attributed = True
             names = [name for p, off, name in self.people.spans if p == pi and a <= off < b]
             if names:
                 return names[0]
@@ -125,19 +128,21 @@ class _Context:
             if post is not None:
                 return post
             if _PRONOUN.search(window):
-                return self.subject(pi, qs)
-        return None
+                return self.subject(pi, qs) or ""
+        return "" if attributed else None
 
     def post(self, window: str) -> str | None:
-        """The one person a post in ``window`` names; "" when a post is there but no one or several fit;
-        None when there is no post."""
+        """The one person a post in ``window`` names: the one named with it in the release, else its one
+        holder on the release's date (for the posts of ``post_words.tsv``); "" when a post is there but no
+        one or several fit; None when there is no post."""
         for key, pattern in _POSTS:
-            if pattern.search(window):
-                found = self.holders(key) or self.people.holders(pattern.search(window).group())
-                return found[0] if len(found) == 1 else ""
+            if (m := pattern.search(window)) is not None:
+                named = self.people.holders(m.group())
+                held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
+                return held[0] if len(held) == 1 else ""
         phrases = post_phrases(window)
         for phrase in phrases:
-            found = self.people.holders(phrase) or self.holders(phrase)
+            found = self.people.holders(phrase)
             if len(found) == 1:
                 return found[0]
         return "" if phrases else None

@@ -1,13 +1,13 @@
 """Text snapshots of osce.org pages: find the release by evidence, never by the navigation's wording.
 
-Two forms with a field block are read exactly, first (most of an archive, and cheap to recognise):
-- seed: content type line, title, ``- Date:`` / ``- Place:`` / ``- Source:`` fields, body;
-- odihr: ``Skip Links`` … content type, title, body, then ``Issued on:`` / ``Issued by:`` / ``Fields of work:``.
-Every other page goes to the evidence-based finder (``find``): each title-like line in the first ``WINDOW``
-lines is a candidate; what follows it up to the body (labelled fields, a ``CITY date`` or date-only line,
-captions, images) and the body's first line (a dateline?) are its evidence, scored; the best candidate
-with a date wins. Listings and event pages are rejected; a page without a candidate is rejected with the
-parts that were found and those that were missing.
+The seeds' form is read exactly, first (most of an archive, and one regex skips its long navigation): a
+content type line, the title, ``- Date:`` / ``- Place:`` / ``- Source:`` fields, the body. Every other page
+goes to the evidence-based finder (``find``): each title-like line in the first ``WINDOW`` lines is a
+candidate; what follows it up to the body (labelled fields, a ``CITY date`` or date-only line, captions,
+images, a label), the body's first line (a dateline?) and the fields closing the body (``Issued on:`` …)
+are its evidence, scored; the best candidate with a date wins. Older newsroom, bare and ODIHR pages are
+cases of it. Listings and event pages are rejected; a page without a candidate is rejected with the parts
+that were found and those that were missing.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n
 _PLACE_WORD = r"[^\W\d_a-z][\w'’.\-]*"
 _DATE_LINE = re.compile(rf"^(?:(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}}),?\s+)?"
                         rf"(?P<date>(?i:{DATE}))\s*$")
+_NOTICE = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*\s[^a-z]*\s[^a-z]*[.:!]$")  # three words or more, in capitals
 _LISTING_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
 
@@ -128,6 +129,7 @@ class _Candidate:
     date_line: re.Match[str] | None = None
     dateline: Dateline | None = None
     captions: list[str] = field(default_factory=list)
+    notice: str | None = None      # a notice in capitals on its own line before the dateline
     end: int | None = None         # line index of a field block closing the body ("Issued on:" …), if any
     tail: dict[str, str] = field(default_factory=dict)     # that block's fields
 
@@ -149,24 +151,14 @@ class _Candidate:
 
 def find(lines: list[str]) -> Layout:
     """The release whose title-like line is best dated by what follows it, or ``ExtractionError`` naming
-    the parts found and those missing."""
+    the parts found and those missing. A title ending in a full stop is tried only when no other is dated,
+    and only right above a dateline."""
     known = _survey(lines)
     end = min(len(lines), WINDOW)
-    best = first = weak = None
-    t = 0
-    while t < end:
-        if not _title_like(lines[t]):
-            t += 1
-            continue
-        c = _candidate(lines, t, known)
-        if not first and c.body < len(lines) and not _title_like(lines[c.body]):
-            first = c  # the title-like line nearest the first line of running text
-        weak = weak or (c if c.dated else None)
-        if c.score >= 2 and (best is None or c.score > best.score):
-            best = c
-            if c.score >= STRONG:
-                break
-        t = c.body
+    best, first, weak = _best(lines, known, end, stops=False)
+    if best is None:  # a title ending in a full stop, but only right above a dateline
+        fallback = _best(lines, known, end, stops=True)[0]
+        best = fallback if fallback and fallback.dateline else None
     if best is None:
         raise ExtractionError(_missing(lines, weak or first, end))
     if best.fields.get("event") and not best.fields.get("place") and not best.dateline:
@@ -174,15 +166,35 @@ def find(lines: list[str]) -> Layout:
     return _layout(lines, best)
 
 
-def _title_like(line: str) -> bool:
+def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_Candidate | None, ...]:
+    """(the best candidate scoring 2 or more, the one nearest the running text, the first dated one)."""
+    best = first = weak = None
+    t = 0
+    while t < end:
+        if not _title_like(lines[t], stops):
+            t += 1
+            continue
+        c = _candidate(lines, t, known)
+        if not first and c.body < len(lines) and not _title_like(lines[c.body], stops):
+            first = c  # the title-like line nearest the first line of running text
+        weak = weak or (c if c.dated else None)
+        if c.score >= 2 and (best is None or c.score > best.score):
+            best = c
+            if c.score >= STRONG:
+                break
+        t = c.body
+    return best, first, weak
+
+
+def _title_like(line: str, stops: bool = False) -> bool:
     """A line that may be a title: text of two words or more, not a list item, field, date, label,
-    caption, image or skip link, not ending like a sentence of running text."""
+    caption, image or skip link, not ending like running text (in ``.``, unless ``stops``, ``:``, ``;``, ``,``)."""
     s = line.strip()
-    if not s or " " not in s or len(s) > MAX_TITLE or s[0] == "-" or s[-1] in ".:;,":
+    if not s or " " not in s or len(s) > MAX_TITLE or s[0] == "-" or s[-1] in ":;," or s[-1] == "." and not stops:
         return False
     if is_caption(s) or IMAGE.match(s) or _DATE_LINE.match(s) or _known_field(s):
         return False
-    return not _lexicon_line("content_type", "section", "skip_link").match(s)
+    return not (_lexicon_line("content_type", "section", "skip_link", "chrome").match(s) or _byline(s))
 
 
 def _known_field(line: str) -> re.Match[str] | None:
@@ -195,7 +207,7 @@ def _known_field(line: str) -> re.Match[str] | None:
 
 def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     """Read what follows the title-like line ``t``: blank lines, images, captions, labelled fields (value
-    on the same or the next line), one date line; the first other line starts the body, and the first
+    on the same or the next non-blank line), one date line; the first other line starts the body, and the first
     field line after it (of ``known``, the field lines' indexes) ends it."""
     c = _Candidate(title=t, body=t + 1, label=_label_above(lines, t))
     j = t + 1
@@ -209,8 +221,9 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
             break
         elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
             value, j = fm[2].strip(), j + 1
-            if not value and nxt and not _FIELD.match(nxt) and parse_dateline(nxt) is None:
-                value, j = nxt.removeprefix("- ").strip(), j + 1
+            k = next((k for k in range(j, min(j + 3, len(lines))) if lines[k].strip()), j)  # the value below
+            if not value and k < len(lines) and _field_value(v := lines[k].strip()):
+                value, j = v.removeprefix("- ").strip(), k + 1
             c.fields.setdefault(given, value)
         elif c.date_line is None and (dm := _DATE_LINE.match(line)):
             c.date_line = dm
@@ -223,8 +236,11 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif nxt.endswith("Photo details") and goes_on(line):
             c.captions.append(f"{line} {' '.join(nxt.split())}")  # one caption over two lines
             j += 2
-        elif " " not in line and goes_on(line) or _is_label(line):
-            c.label = c.label or _is_label(line)  # "Title / Press release / …", or a word of chrome ("Share")
+        elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
+            c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
+            j += 1
+        elif " " not in line and goes_on(line) or _is_label(line) or _chrome(line):
+            c.label = c.label or _is_label(line)  # "Title / Press release / …", chrome ("Share"), a byline
             j += 1
         else:
             break
@@ -236,6 +252,11 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     return c
 
 
+def _field_value(line: str) -> bool:
+    """Whether the line below an empty ``Label:`` is its value: short, not a field, sentence or dateline."""
+    return len(line) <= 150 and not line.endswith(".") and not _FIELD.match(line) and not parse_dateline(line)
+
+
 def _fields(lines: list[str]) -> dict[str, str]:
     """What the known ``Label: value`` lines among ``lines`` give (the first of each kind)."""
     out: dict[str, str] = {}
@@ -243,6 +264,21 @@ def _fields(lines: list[str]) -> dict[str, str]:
         if fm := _known_field(line.strip()):
             out.setdefault(_labels()[fm[1].strip().casefold()], fm[2].strip())
     return out
+
+
+def _chrome(line: str) -> bool:
+    """A page's own chrome line (``Share``, ``Printer-friendly version``) or an author's byline."""
+    return bool(_lexicon_line("chrome", "skip_link").match(line) or _byline(line))
+
+
+def _byline(line: str) -> bool:
+    """``By Jane Roe`` / ``Author: Jane Roe``: a few capitalised words after a byline word."""
+    return len(line) <= 80 and bool(_byline_pattern().match(line))
+
+
+@cache
+def _byline_pattern() -> re.Pattern[str]:
+    return re.compile(rf"^(?:{alternation('byline')})\s*:?\s+[A-Z]\S*(?:\s+(?:[A-Z]\S*|and|de|van|von))*$")
 
 
 def _label_above(lines: list[str], t: int) -> str | None:
@@ -262,6 +298,8 @@ def _is_label(line: str) -> str | None:
 
 def _layout(lines: list[str], c: _Candidate) -> Layout:
     body, captions = _body(lines[c.body:c.end])
+    if c.notice and body:
+        body[0] = f"{c.notice} {body[0]}"  # as other pages glue it to the dateline
     fields = {**c.tail, **{k: v for k, v in c.fields.items() if v}}  # above the body first
     date = fields.get("date") or (c.date_line["date"] if c.date_line else None)
     place = fields.get("place") or (c.date_line["place"] if c.date_line else None)
@@ -307,6 +345,9 @@ def _missing(lines: list[str], first: _Candidate | None, end: int) -> str:
         return f"no release found: no title-like line in the first {end} lines (navigation only?)"
     title = " ".join(lines[first.title].split())
     title = title if len(title) <= 60 else title[:57] + "..."
+    if first.tail.get("date") and not first.date_line:
+        return (f"no release found: title {title!r} and a date field after the body, but no dateline and no "
+                "content type label or section word above the title")
     if first.date_line:
         return (f"no release found: title {title!r} and a date-only line, but no dateline, no place and no "
                 "section word or label (a fact sheet or profile, not a release)")
