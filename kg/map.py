@@ -117,9 +117,10 @@ class Mapper:
     version: str = "0"
     source_date: str | None = None     # ISO dateTime of SOURCE_DATE_EPOCH, else each release's own date
     links: Mapping[Term, str] = field(default_factory=dict)  # person/place term → QID (kg.linkset, accepted)
-    # what many releases share, memoised per mapper: (name, date) or name → (IRI, triples) of people and places
-    _people: dict[tuple[str, str], tuple[Term, tuple[Triple, ...]]] = field(default_factory=dict, init=False,
-                                                                            repr=False, compare=False)
+    # what many releases share, memoised per mapper: (IRI, triples) of people (by reference IRI, else by
+    # name) and places (by name)
+    _people: dict[str, tuple[Term, tuple[Triple, ...]]] = field(default_factory=dict, init=False, repr=False,
+                                                                compare=False)
     _places: dict[str, tuple[Term, tuple[Triple, ...]]] = field(default_factory=dict, init=False, repr=False,
                                                                 compare=False)
 
@@ -137,12 +138,13 @@ class Mapper:
         One IRI per person across releases: a person of the reference tables (any spelling, with or
         without diacritics, a title or a surname that fits a post held on ``on``) gets the reference IRI,
         name and QID; anyone else the slug of the name with its diacritics folded."""
-        if (name, on) not in self._people:
-            self._people[(name, on)] = self._person(name, on)
-        return self._people[(name, on)]
-
-    def _person(self, name: str, on: str) -> tuple[Term, tuple[Triple, ...]]:
         known = self.gazetteer.person(name, on)
+        key = known.iri if known is not None else "name:" + name
+        if key not in self._people:
+            self._people[key] = self._person(name, known)
+        return self._people[key]
+
+    def _person(self, name: str, known: Entity | None) -> tuple[Term, tuple[Triple, ...]]:
         if known is None:
             person = iri(self.minter.id("person", name))
             return person, ((person, TYPE, SCHEMA.Person), (person, SCHEMA.name, literal(name)))

@@ -23,6 +23,8 @@ from kg.map import Mapper
 from kg.paths import ROOT, SEEDS_DIR
 from kg.record import PersonRole, Quote, Release, SourceRef
 
+from conftest import SHARED
+
 BASE = "http://kg.test/"
 M = Minter(BASE)
 PREFIXES = "PREFIX schema: <https://schema.org/> PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
@@ -83,6 +85,25 @@ def test_one_iri_per_person_across_releases(store: ox.Store):
     assert {k: v for k, v in iris.items() if len(v) > 1} == {}
 
 
+def test_one_iri_per_person_across_the_seeds_and_the_corpora(tmp_path: Path):
+    """The same query over a build of the seeds, the 60-page sample corpus and the real snapshots."""
+    corpora = [SHARED / "corpus" / "docs", SHARED / "corpus" / "real" / "docs"]
+    if not all(c.is_dir() for c in corpora):
+        pytest.skip(f"{corpora} absent: the corpora live in ../shared/corpus beside the repository")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n, page in enumerate(p for c in [SEEDS_DIR, *corpora] for p in sorted(c.glob("*.txt"))):
+        (pages / f"{n:03d}_{page.name}").symlink_to(page)
+    out = tmp_path / "output"
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(pages), "--out", str(out), "--quiet",
+                          "--keep-going"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "KG_BASE": BASE})
+    assert run.returncode == 0, run.stderr
+    s = ox.Store()
+    s.load(path=str(out / "osce-kg.trig"), format=ox.RdfFormat.TRIG)
+    test_one_iri_per_person_across_releases(s)
+
+
 def test_spellings_with_and_without_diacritics_are_one_person_with_the_qid(store: ox.Store):
     rows = ask(store, """SELECT ?p (COUNT(DISTINCT ?r) AS ?releases) (SAMPLE(?name) AS ?n) (SAMPLE(?wd) AS ?w) WHERE {
         ?role schema:mainEntity ?p ; schema:isPartOf ?r . ?p schema:name ?name .
@@ -133,3 +154,12 @@ def test_a_surname_maps_only_when_one_holder_fits_the_date():
     assert gazetteer.person("Borg", "2010-06-26") is None                # no Borg held a post then
     assert gazetteer.person("Anton Borg", "2024-06-26") is None          # another Borg
     assert gazetteer.person("Sinirlioglu", "2025-03-10").wikidata == "Q6082854"
+
+
+@pytest.mark.parametrize("written, canonical", [("Helga Schmid", "Helga Maria Schmid"), ("Ben Bot", "Bernard Bot"),
+                                                ("Gigi Tsereteli", "George Tsereteli"),
+                                                ("Knut Vollebaek", "Knut Vollebæk"), ("JAN KUBIS", "Ján Kubiš")])
+def test_other_spellings_the_tables_evidence_are_the_same_person(written: str, canonical: str):
+    found = Gazetteer.load(M).person(written)
+    assert found is not None and found.label == canonical
+    assert found.iri == str(M.id("person", canonical)) == str(M.id("person", fold(canonical)))
