@@ -45,6 +45,7 @@ from kg.publish import (DatasetInfo, Layout, Piece, PublishError, Segment, Spill
                         hash_early, render_final, sign, to_oxigraph, turtle, void_graph, write_atomic, write_checksums,
                         write_dumps)
 from kg.record import ExtractionError, Release, SourceRef
+from kg.linkset import accepted as accepted_links
 from kg.reference import ontology_graph, reference_graph, shared_reference
 from kg.shaclfast import FastValidator, ForkedAfterUse, UnsupportedShapes
 from kg.store import STORE_NAME, Loader, is_current, update_store
@@ -512,7 +513,8 @@ def context_from(prepared: Prepared, minter: Minter, root: Path, cache: dict[str
         article_classes=prepared.article_classes,
         publisher=_iri(gazetteer.lookup(PUBLISHER)), version=__version__,
         source_date=datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00") if epoch
-        else None)
+        else None,
+        links={f"<{minter.base}{key}>": qid for key, (qid, _) in accepted_links().items()})
     shapes = Graph().parse(RELEASE_SHAPES, format="turtle")
     return Context(root, mapper, gazetteer, shapes, prepared.typing, cache,
                    import_module("kg.extract").extract, prepared.reference_lines, _fast(shapes, validator))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kg import __version__
 from kg.iris import base_from_env
-from kg.paths import OUTPUT_DIR, SEEDS_DIR
+from kg.paths import OUTPUT_DIR, REFERENCE_DIR, SEEDS_DIR
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +59,25 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", "json", "csv"], default="table",
                    help="table (aligned text), json (SPARQL JSON / JSON-LD) or csv (default: table)")
     q.set_defaults(handler="kg.query:main")
+
+    k = sub.add_parser("link", help="reconcile people, organisations and places with Wikidata into a table to review",
+                       description="Ask a Wikidata SPARQL endpoint for candidates for the built graph's people, "
+                                   "organisations and places that have no QID, score them and write "
+                                   "ontology/reference/wikidata_links.tsv (accepted/review/rejected; decisions "
+                                   "already in the table are kept). kg build reads only that table.")
+    k.add_argument("--data", type=Path, default=OUTPUT_DIR, help="a build's output folder (default: output/)")
+    k.add_argument("--endpoint", default="https://query.wikidata.org/sparql",
+                   help="Wikidata SPARQL endpoint or a mirror (default: %(default)s)")
+    k.add_argument("--table", type=Path, default=REFERENCE_DIR / "wikidata_links.tsv",
+                   help="the links table to update (default: ontology/reference/wikidata_links.tsv)")
+    k.add_argument("--kinds", nargs="+", choices=["person", "organisation", "place"],
+                   default=["person", "organisation", "place"], help="what to link (default: all three)")
+    k.add_argument("--batch", type=int, default=40, help="names per query (VALUES; default: %(default)s)")
+    k.add_argument("--retries", type=int, default=5, help="retries after 429/503 (default: %(default)s)")
+    k.add_argument("--contact", default=None, metavar="EMAIL_OR_URL",
+                   help="your contact, added to the User-Agent as the query service's policy asks")
+    k.add_argument("--base", default=base_from_env(), help="base IRI the build was made with (default: %(default)s)")
+    k.set_defaults(handler="kg.link:main")
 
     u = sub.add_parser("publish", help="load the built graph into an external SPARQL store (Graph Store Protocol)",
                        description="Upload the built graph to a SPARQL 1.1 Graph Store HTTP Protocol endpoint, "

@@ -116,6 +116,7 @@ class Mapper:
     publisher: str | None = None       # the OSCE's IRI: the source of a page whose Source field is empty
     version: str = "0"
     source_date: str | None = None     # ISO dateTime of SOURCE_DATE_EPOCH, else each release's own date
+    links: Mapping[Term, str] = field(default_factory=dict)  # person/place term → QID (kg.linkset, accepted)
     # what many releases share, memoised per mapper: (IRI, triples) of people (by reference IRI, else by
     # name) and places (by name)
     _people: dict[str, tuple[Term, tuple[Triple, ...]]] = field(default_factory=dict, init=False, repr=False,
@@ -189,7 +190,16 @@ class Mapper:
         self._quotes(rel, rec, out)
         self._roles(rel, rec, out)
         self._provenance(rel, rec, out)
+        out += self._linked(out)
         return list(dict.fromkeys(out))
+
+    def _linked(self, out: list[Triple]) -> list[Triple]:
+        """``owl:sameAs`` from the reviewed links table for the release's people and places that have none."""
+        if not self.links:
+            return []
+        linked = {s for s, p, _ in out if p == OWL.sameAs}
+        return [(s, OWL.sameAs, iri(_WD[self.links[s]])) for s, p, o in out
+                if p == TYPE and o in (SCHEMA.Person, SCHEMA.Place) and s in self.links and s not in linked]
 
     def _place(self, name: str) -> tuple[Term, tuple[Triple, ...]]:
         known = self.gazetteer.place(name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import csv
 import re
-import unicodedata
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from kg.iris import OSCE, SCHEMA, WD, Minter, fold, slug
+from kg.linkset import LINKS_FILE, LinkTableError, accepted
 from kg.paths import ONTOLOGY_DIR, REFERENCE_DIR
 
 ONTOLOGY_FILE = ONTOLOGY_DIR / "osce.ttl"
@@ -384,6 +384,18 @@ class _Compiler:
                 node = self.holding("chairperson-in-office", f"{year}/{name}", person, start, end)
                 self.add(node, OSCE.duringChairpersonship, iri)
 
+    def links(self) -> None:
+        """``owl:sameAs`` for the reference entities without a QID that ``wikidata_links.tsv`` accepts."""
+        try:
+            found = accepted(self.dir / LINKS_FILE.name)
+        except LinkTableError as exc:
+            raise ReferenceDataError(str(exc)) from None
+        for key, (qid, evidence) in sorted(found.items()):
+            iri = URIRef(self.m.base + key)
+            if (iri, RDF.type, None) in self.g and (iri, OWL.sameAs, None) not in self.g:
+                self.add(iri, OWL.sameAs, WD[qid])
+                self.add(iri, OSCE.evidence, Literal(evidence))
+
     def office_holders(self) -> None:
         """``people.tsv``: every office-holder with a QID where evidenced (``owl:sameAs``, keyed by the QID:
         one person per QID whatever the spelling) and a dated holding of each post ``posts.tsv`` declares.
@@ -472,6 +484,7 @@ def compile_reference(minter: Minter = Minter(), directory: Path = REFERENCE_DIR
     c.aliases()
     c.concepts("fields_of_work.tsv", "topic", OSCE.FieldOfWork, OSCE.FieldsOfWork)
     c.concepts("content_types.tsv", "content-type", OSCE.ContentType, OSCE.ContentTypes)
+    c.links()
     return c.g
 
 

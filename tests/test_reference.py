@@ -11,6 +11,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from kg.iris import OSCE, SCHEMA, WD, Minter
+from kg.linkset import accepted as accepted_links
 from kg.paths import REFERENCE_DIR
 from kg.reference import ReferenceDataError, compile_reference, ontology_graph, parse_date, read_table, reference_graph
 
@@ -113,8 +114,8 @@ def test_close_matches_and_kosovo(graph: Graph) -> None:
 
 def test_every_qid_of_the_tables_is_linked_and_no_other(graph: Graph) -> None:
     linked = {str(o) for o in graph.objects(None, OWL.sameAs)}
-    table = {str(WD[r["qid"]]) for name in ("wikidata.tsv", "organisations.tsv", "people.tsv")
-             for r in read_table(name) if r["qid"]}
+    table = {str(WD[r["qid"]]) for name in ("wikidata.tsv", "people.tsv", "organisations.tsv")
+             for r in read_table(name) if r["qid"]} | {str(WD[qid]) for qid, _ in accepted_links().values()}
     assert linked == table
 
 
