@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from kg import __version__, buildcache
+from kg import __version__, buildcache, search
 from kg.atomic import replace_dir
 from kg.gazetteer import Gazetteer
 from kg.ingest import MAX_BYTES, IngestError, expand, read_page
@@ -442,6 +442,16 @@ def _build_json(base: str, entries: list[Entry], counts: dict[str, int], date: s
             % (enc(base), enc(counts), pages, enc(rejected), enc(date), enc(__version__)))
 
 
+def _index(path: Path, previous: Path, published: list[Entry], fingerprint: str, prepared: Prepared | None,
+           minter: Minter) -> search.Written:
+    """The search index of the published releases, updated from the previous build's where it can be."""
+    def names() -> search.Names:
+        return search.Names.of(prepared.gazetteer if prepared else Gazetteer.load(minter), minter.base)
+
+    releases = ((buildcache.key(e.sha256, e.path), e.iri, e.release) for e in published if e.iri)
+    return search.write(path, releases, fingerprint, names, previous)  # type: ignore[misc]
+
+
 def _ontology_docs(folder: Path) -> str | None:
     """Write the ontology's HTML docs when ``kg.docs`` provides them; a note when it does not."""
     try:
@@ -642,11 +652,18 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         counts = {"pages": len(entries), "published": len(published), "rejected": len(entries) - len(published),
                   "reused": len(found), "triples": dataset.triples}
         write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
+        times["publish"] = time.perf_counter() - t
+        t = time.perf_counter()
+        indexed = _index(tmp / search.INDEX, out / search.INDEX, published, prev.fingerprint, prepared, minter)
+        notes.append(f"search index {'written' if indexed.anew else 'updated'}: {indexed.added} releases added, "
+                     f"{indexed.removed} removed, {indexed.kept} kept")
+        times["search"] = time.perf_counter() - t
+        t = time.perf_counter()
         cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): e for e in entries if e.sha256},
                                  shared, new_layout, objects, totals, shared_lines, signatures, prepared)
         buildcache.save(cache, tmp / buildcache.FOLDER)
         write_checksums(tmp, digests)
-        times["publish"] = time.perf_counter() - t
+        times["publish"] += time.perf_counter() - t
         t = time.perf_counter()
         if prev.shared is not None and (out / "ontology").is_dir():
             shutil.copytree(out / "ontology", tmp / "ontology")  # same fingerprint: same ontology and shapes

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import takewhile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -53,6 +53,11 @@ MAX_OUT, MAX_IN, MAX_LABEL = 2000, 1000, 140
 LISTING_LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", SCHEMA + "name", SCHEMA + "headline")
 DATA_FORMATS = (("Turtle", "ttl", "text/turtle"), ("JSON-LD", "jsonld", "application/ld+json"),
                 ("N-Triples", "nt", "application/n-triples"))
+# More sections of an entity's page, by template variable: (request, path after /page/) → context or None.
+# ``kg.serve.search`` adds ``releases`` (the releases naming the entity, from the text index).
+SECTIONS: dict[str, Callable[[Request, str], Awaitable[dict[str, Any] | None]]] = {}
+# Incoming links a ``releases`` section lists better (dated, paginated): not listed again.
+LISTED_BY_RELEASES = (SCHEMA + "mentions", SCHEMA + "sourceOrganization")
 
 
 # --- IRIs and labels --------------------------------------------------------------------------------
@@ -273,7 +278,10 @@ async def entity_page(request: Request, path: str) -> Response:
         return not_found(request, iri)
     entity.data_links = {name: (f"/data/{quote(path)}.{ext}", media) for name, ext, media in DATA_FORMATS}
     links = ", ".join(f'<{href}>; rel="alternate"; type="{media}"' for href, media in entity.data_links.values())
-    response = render(request, "entity.html", title=entity.label, entity=entity, id_path=f"/id/{path}")
+    sections = {name: await section(request, path) for name, section in SECTIONS.items()}
+    if sections.get("releases"):
+        entity.incoming = [g for g in entity.incoming if g.prop not in LISTED_BY_RELEASES]
+    response = render(request, "entity.html", title=entity.label, entity=entity, id_path=f"/id/{path}", **sections)
     response.headers["Link"] = links
     return response
 
