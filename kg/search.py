@@ -63,19 +63,15 @@ class NoIndex(SearchError):
 
 @dataclass(frozen=True)
 class Names:
-    """What indexing needs of the reference data: an entity's label by IRI, a Source value's unit, the
-    data's base (facet values of entities are their paths under ``{base}id/``)."""
+    """What indexing needs of the reference data: entities' labels by IRI, and the data's base (facet
+    values of entities are their paths under ``{base}id/``)."""
 
     base: str
     labels: dict[str, str]
-    source_unit: Callable[[str, str], tuple[str, str] | None]  # (Source value, date) → (IRI, label)
 
     @classmethod
     def of(cls, gazetteer: Any, base: str) -> "Names":
-        def unit(value: str, date: str) -> tuple[str, str] | None:
-            found = gazetteer.resolve_source(value, date)
-            return None if found is None else (found.iri, found.label)
-        return cls(base, {e.iri: e.label for e in gazetteer.entities}, unit)
+        return cls(base, {e.iri: e.label for e in gazetteer.entities})
 
     def path(self, iri: str) -> str:
         """``country/malta`` for ``{base}id/country/malta``; other IRIs as they are."""
@@ -108,13 +104,8 @@ def document(key: str, iri: str, record: dict[str, Any], names: Names) -> Doc:
     facets: list[tuple[str, str, str]] = [("year", date[:4], date[:4])]
     if record.get("content_type"):
         facets.append(("type", record["content_type"], record["content_type"]))
-    units = []
-    for value in record.get("sources", []):
-        unit = names.source_unit(value, date)
-        units.append(unit[1] if unit else value)
-        facets.append(("source", names.path(unit[0]), unit[1]) if unit else ("source", value, value))
-        if unit:
-            facets.append(("entity", names.path(unit[0]), unit[1]))
+    units = record.get("sources", [])  # as the page names them (the mentions hold the resolved units)
+    facets += [("source", value, value) for value in units]
     for m in record.get("mentions", []):
         label = names.labels.get(m["iri"], m["name"])
         if m["kind"] in ("state", "partner"):
@@ -142,6 +133,7 @@ class Written:
     removed: int
     kept: int
     anew: bool
+    seconds: float = 0.0
 
 
 def _meta(con: sqlite3.Connection) -> dict[str, str]:
@@ -387,8 +379,7 @@ def search(con: sqlite3.Connection, cat: Catalogue, query: Query, facet_limit: i
             scores = dict(con.execute(f"SELECT rowid, bm25(text, {', '.join(map(str, WEIGHTS))}) FROM text "
                                       f"WHERE text MATCH ?", (match,)))
         except sqlite3.OperationalError as e:
-            raise SearchError(f"cannot read the query {query.q!r} ({str(e).removeprefix('fts5: ')}): use words, "
-                              f"\"phrases\", prefix*, AND, OR, NOT and parentheses") from None
+            raise _unreadable(query.q, e) from None
         hits: Iterable[int] = scores
     else:
         hits = cat.dates
@@ -408,6 +399,24 @@ def search(con: sqlite3.Connection, cat: Catalogue, query: Query, facet_limit: i
     return Results(query, len(hits), _hits(con, page, match, scores),
                    _facets(cat, hits, set(query.filters), facet_limit),
                    _names(cat, hits, set(query.filters), names) if names else [])
+
+
+def matches(con: sqlite3.Connection, q: str) -> list[tuple[str, float]]:
+    """Every release matching ``q``, as (IRI, score): the score is minus BM25, so higher is better."""
+    match = to_match(q)
+    if not match:
+        raise SearchError("the text to match has no word")
+    try:
+        rows = con.execute(f"SELECT iri, -bm25(text, {', '.join(map(str, WEIGHTS))}) AS score FROM text "
+                           f"JOIN release ON release.rowid = text.rowid WHERE text MATCH ? ORDER BY score DESC", (match,))
+        return [(iri, score) for iri, score in rows]
+    except sqlite3.OperationalError as e:
+        raise _unreadable(q, e) from None
+
+
+def _unreadable(q: str, e: sqlite3.OperationalError) -> SearchError:
+    return SearchError(f"cannot read the query {q!r} ({str(e).removeprefix('fts5: ')}): use words, "
+                       f"\"phrases\", prefix*, AND, OR, NOT and parentheses")
 
 
 def _hits(con: sqlite3.Connection, rowids: list[int], match: str, scores: dict[int, float]) -> list[Hit]:

@@ -111,8 +111,8 @@ def _selected(results: search.Results) -> list[tuple[str, str, str]]:
 
 
 async def releases_section(request: Request, entity_path: str) -> dict[str, Any] | None:
-    """What an entity's page shows of the releases naming it (mentions, quotes, Source field), newest
-    first: a page of them, the per-year chart, the entities most often named with it; None when none
+    """What an entity's page shows of the releases naming it (mentioning it; for a person, naming or
+    quoting them), newest first: a page of them, the per-year chart, the entities most often named with it; None when none
     does or the build has no index."""
     try:
         page = max(1, int(request.query_params.get("page", "1")))
