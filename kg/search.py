@@ -18,7 +18,7 @@ import sqlite3
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import quote
@@ -34,6 +34,9 @@ FACETS = ("year", "type", "source", "country", "field")  # shown with counts; "e
 FACET_LABELS = {"year": "Year", "type": "Content type", "source": "Source", "country": "States and Partners",
                 "field": "Field of work", "entity": "Names"}
 SORTS = ("relevance", "newest", "oldest")
+# Ranking computes BM25 for every hit (FTS5 has no top-k): above this many hits (a word in most releases)
+# the hits come newest first instead, and the answer says so (narrow the query to rank by relevance).
+RANK_LIMIT = 2500
 MARK = ("\ue000", "\ue001")  # snippet highlight markers (private use: never in a release's text)
 
 SCHEMA = f"""
@@ -265,18 +268,29 @@ def to_match(q: str) -> str:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """What ``search`` keeps in memory per index file: each release's date and facet value ids, and
-    each facet value (read once; the file never changes once published)."""
+    """What ``search`` keeps in memory per index file (read once: the file never changes once published):
+    the releases newest first, each shown facet value's releases as a bitmask of rowids (counting a
+    value among hits is one AND), the entities each release names, and each facet value."""
 
-    dates: dict[int, str]
-    shown: dict[int, tuple[int, ...]]
-    named: dict[int, tuple[int, ...]]
+    newest: list[int]
+    masks: dict[int, int]                     # shown facet value id → bitmask of rowids
+    named: dict[int, tuple[int, ...]]         # rowid → entity value ids
     values: dict[int, tuple[str, str, str]]   # id → (facet, value, label)
     ids: dict[tuple[str, str], int]
 
 
+def _mask(rowids: Iterable[int]) -> int:
+    rows = list(rowids)
+    if not rows:
+        return 0
+    bits = bytearray((max(rows) >> 3) + 1)
+    for r in rows:
+        bits[r >> 3] |= 1 << (r & 7)
+    return int.from_bytes(bits, "little")
+
+
 def connect(path: Path) -> sqlite3.Connection:
-    """The index opened read-only (``SearchError`` when it is missing or not an index)."""
+    """The index opened read-only (``NoIndex`` when it is missing or not an index of this version)."""
     if not Path(path).is_file():
         raise NoIndex(f"no search index at {path}: run kg build")
     con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True, check_same_thread=False)
@@ -314,11 +328,15 @@ def _identity(path: Path) -> tuple[str, int, int]:
 
 
 def _read_catalogue(con: sqlite3.Connection) -> Catalogue:
-    dates, shown, named = {}, {}, {}
-    for rowid, date, s, n in con.execute("SELECT rowid, date, shown, named FROM release"):
-        dates[rowid], shown[rowid], named[rowid] = date, tuple(_ids(s)), tuple(_ids(n))
+    rows = con.execute("SELECT rowid, date, shown, named FROM release").fetchall()
+    members: dict[int, list[int]] = {}
+    for rowid, _, shown, _ in rows:
+        for vid in _ids(shown):
+            members.setdefault(vid, []).append(rowid)
     values = {i: (f, v, label) for i, f, v, label in con.execute("SELECT id, facet, value, label FROM value")}
-    return Catalogue(dates, shown, named, values, {(f, v): i for i, (f, v, _) in values.items()})
+    return Catalogue([r[0] for r in sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)],
+                     {vid: _mask(rs) for vid, rs in members.items()}, {r[0]: tuple(_ids(r[3])) for r in rows},
+                     values, {(f, v): i for i, (f, v, _) in values.items()})
 
 
 @dataclass(frozen=True)
@@ -357,6 +375,7 @@ class Results:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
     names: list[FacetValue] = field(default_factory=list)  # the entities most often named in the hits
+    order: str = "relevance"  # what the hits are in: relevance, newest or oldest (see RANK_LIMIT)
 
     @property
     def pages(self) -> int:
@@ -373,32 +392,40 @@ def search(con: sqlite3.Connection, cat: Catalogue, query: Query, facet_limit: i
     if query.page < 1 or not 1 <= query.size <= 500:
         raise SearchError("page must be 1 or more and size between 1 and 500")
     match = to_match(query.q)
-    scores: dict[int, float] = {}
+    hits: set[int] | None = None  # None: every release
     if match:
         try:
-            scores = dict(con.execute(f"SELECT rowid, bm25(text, {', '.join(map(str, WEIGHTS))}) FROM text "
-                                      f"WHERE text MATCH ?", (match,)))
+            hits = {r for r, in con.execute("SELECT rowid FROM text WHERE text MATCH ?", (match,))}
         except sqlite3.OperationalError as e:
             raise _unreadable(query.q, e) from None
-        hits: Iterable[int] = scores
-    else:
-        hits = cat.dates
     for facet, value in query.filters:
         if facet not in (*FACETS, "entity"):
             raise SearchError(f"unknown facet {facet!r}: use one of {', '.join((*FACETS, 'entity'))}")
         vid = cat.ids.get((facet, value))
         rows = set() if vid is None else {r for r, in con.execute("SELECT rowid FROM facet WHERE value = ?", (vid,))}
-        hits = [r for r in hits if r in rows]
-    hits = list(hits)
-    if query.sort == "relevance" and scores:
-        hits.sort(key=scores.__getitem__)
-    else:
-        hits.sort(key=cat.dates.__getitem__, reverse=query.sort != "oldest")
+        hits = rows if hits is None else hits & rows
     start = (query.page - 1) * query.size
-    page = hits[start:start + query.size]
-    return Results(query, len(hits), _hits(con, page, match, scores),
-                   _facets(cat, hits, set(query.filters), facet_limit),
-                   _names(cat, hits, set(query.filters), names) if names else [])
+    scores: dict[int, float] = {}
+    ranked = query.sort == "relevance" and bool(match) and hits is not None and len(hits) <= RANK_LIMIT
+    if ranked:
+        scores = _ranked(con, match, hits if query.filters else None, start, query.size)
+        page = list(scores)
+    else:
+        order = reversed(cat.newest) if query.sort == "oldest" else cat.newest  # relevance without words: newest
+        page = list(islice(order if hits is None else (r for r in order if r in hits), start, start + query.size))
+    mask = None if hits is None else _mask(hits)
+    return Results(query, len(cat.newest) if hits is None else len(hits), _hits(con, page, match, scores),
+                   _facets(cat, mask, set(query.filters), facet_limit),
+                   _names(cat, cat.newest if hits is None else hits, set(query.filters), names) if names else [],
+                   "relevance" if ranked else "oldest" if query.sort == "oldest" else "newest")
+
+
+def _ranked(con: sqlite3.Connection, match: str, among: set[int] | None, start: int, size: int) -> dict[int, float]:
+    """rowid → BM25 of the hits ``start`` to ``start + size`` by relevance (only those ``among``, if given)."""
+    ranked = f"SELECT rowid, bm25(text, {', '.join(map(str, WEIGHTS))}) FROM text WHERE text MATCH ? ORDER BY 2, 1"
+    if among is None:
+        return dict(con.execute(ranked + " LIMIT ? OFFSET ?", (match, size, start)))
+    return dict(islice((row for row in con.execute(ranked, (match,)) if row[0] in among), start, start + size))
 
 
 def matches(con: sqlite3.Connection, q: str) -> list[tuple[str, float]]:
@@ -441,31 +468,30 @@ def _lead(body: str, words: int = 40) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def _facets(cat: Catalogue, hits: list[int], selected: set[tuple[str, str]],
+def _facets(cat: Catalogue, hits: int | None, selected: set[tuple[str, str]],
             limit: int) -> dict[str, list[FacetValue]]:
-    counts = Counter(chain.from_iterable(map(cat.shown.__getitem__, hits)))
+    """Each shown facet's values by their count among ``hits`` (a bitmask; None: every release)."""
+    counts = [(m.bit_count() if hits is None else (m & hits).bit_count(), vid) for vid, m in cat.masks.items()]
     out: dict[str, list[FacetValue]] = {f: [] for f in FACETS}
-    for vid, n in counts.most_common():
+    for n, vid in sorted(counts, key=lambda c: (-c[0], cat.values[c[1]][2])):
         facet, value, label = cat.values[vid]
         chosen = (facet, value) in selected
-        if len(out[facet]) < limit or chosen:
+        if n and (len(out[facet]) < limit or chosen):
             out[facet].append(FacetValue(value, label, n, chosen))
     out["year"].sort(key=lambda v: v.value, reverse=True)
     return out
 
 
-def _names(cat: Catalogue, hits: list[int], selected: set[tuple[str, str]], limit: int) -> list[FacetValue]:
+def _names(cat: Catalogue, hits: Iterable[int], selected: set[tuple[str, str]], limit: int) -> list[FacetValue]:
     counts = Counter(chain.from_iterable(map(cat.named.__getitem__, hits)))
     out = []
-    for vid, n in counts.most_common():
+    for vid, n in sorted(counts.items(), key=lambda c: (-c[1], cat.values[c[0]][2])):
         _, value, label = cat.values[vid]
         if ("entity", value) not in selected:
             out.append(FacetValue(value, label, n))
             if len(out) == limit:
                 break
     return out
-
-
 
 
 def as_json(results: Results, link: Callable[[str], str] = lambda iri: iri) -> dict[str, Any]:
@@ -475,7 +501,7 @@ def as_json(results: Results, link: Callable[[str], str] = lambda iri: iri) -> d
     return {
         "query": {"q": q.q, "filters": [{"facet": f, "value": v} for f, v in q.filters], "sort": q.sort,
                   "page": q.page, "size": q.size},
-        "total": results.total, "pages": results.pages,
+        "total": results.total, "pages": results.pages, "order": results.order,
         "results": [{"iri": h.iri, "url": link(h.iri), "title": h.title, "date": h.date, "place": h.place,
                      "type": h.type, "sources": h.sources, "snippet": marked(h.snippet), "score": h.score}
                     for h in results.hits],

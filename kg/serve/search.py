@@ -99,6 +99,7 @@ async def _answer(request: Request, json: bool) -> Response:
     response = pages.render(request, "search.html", title=f"{query.q or 'All releases'} · search", query=query,
                             results=results, error=None, q=query.q, href=href, marked=search.marked,
                             link=lambda iri: pages.local_href(iri, base), labels=search.FACET_LABELS,
+                            rank_limit=search.RANK_LIMIT,
                             selected=_selected(results))
     response.headers.update(headers)
     return response
