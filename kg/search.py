@@ -111,7 +111,7 @@ def document(key: str, iri: str, record: dict[str, Any], names: Names) -> Doc:
     facets += [("source", value, value) for value in units]
     for m in record.get("mentions", []):
         label = names.labels.get(m["iri"], m["name"])
-        if m["kind"] in ("state", "partner"):
+        if m["kind"] in ("state", "partner") and names.path(m["iri"]).startswith("country/"):  # not a partner group
             facets.append(("country", names.path(m["iri"]), label))
         facets.append(("entity", names.path(m["iri"]), label))
     people = [p["name"] for p in record.get("people", [])] + [q["speaker"] for q in record.get("quotes", [])
@@ -357,7 +357,7 @@ class Hit:
     type: str
     sources: str
     snippet: str          # the best passage, matched words between MARK characters
-    score: float | None   # BM25 (lower is better), None without words
+    score: float | None   # minus BM25 (higher is better), None when not ranked
 
 
 @dataclass
@@ -421,8 +421,9 @@ def search(con: sqlite3.Connection, cat: Catalogue, query: Query, facet_limit: i
 
 
 def _ranked(con: sqlite3.Connection, match: str, among: set[int] | None, start: int, size: int) -> dict[int, float]:
-    """rowid → BM25 of the hits ``start`` to ``start + size`` by relevance (only those ``among``, if given)."""
-    ranked = f"SELECT rowid, bm25(text, {', '.join(map(str, WEIGHTS))}) FROM text WHERE text MATCH ? ORDER BY 2, 1"
+    """rowid → score (minus BM25: higher is better) of the hits ``start`` to ``start + size`` by relevance
+    (only those ``among``, if given)."""
+    ranked = f"SELECT rowid, -bm25(text, {', '.join(map(str, WEIGHTS))}) FROM text WHERE text MATCH ? ORDER BY 2 DESC, 1"
     if among is None:
         return dict(con.execute(ranked + " LIMIT ? OFFSET ?", (match, size, start)))
     return dict(islice((row for row in con.execute(ranked, (match,)) if row[0] in among), start, start + size))
@@ -435,7 +436,7 @@ def matches(con: sqlite3.Connection, q: str) -> list[tuple[str, float]]:
         raise SearchError("the text to match has no word")
     try:
         rows = con.execute(f"SELECT iri, -bm25(text, {', '.join(map(str, WEIGHTS))}) AS score FROM text "
-                           f"JOIN release ON release.rowid = text.rowid WHERE text MATCH ? ORDER BY score DESC", (match,))
+                           f"JOIN release ON release.rowid = text.rowid WHERE text MATCH ? ORDER BY score DESC, text.rowid", (match,))
         return [(iri, score) for iri, score in rows]
     except sqlite3.OperationalError as e:
         raise _unreadable(q, e) from None
@@ -452,10 +453,13 @@ def _hits(con: sqlite3.Connection, rowids: list[int], match: str, scores: dict[i
     marks = ", ".join(f"'{m}'" for m in MARK)
     where = ",".join(map(str, rowids))
     if match:  # the body's best passage, else the quotations', else the body's start
-        rows = con.execute(f"SELECT rowid, snippet(text, 1, {marks}, '…', 24), snippet(text, 2, {marks}, '…', 24), "
-                           f"body FROM text WHERE text MATCH ? AND rowid IN ({where})", (match,))
-        snippets = {r: next((s for s in (body, quotes) if MARK[0] in s), None) or _lead(text)
-                    for r, body, quotes, text in rows}
+        snippets = dict(con.execute(f"SELECT rowid, snippet(text, 1, {marks}, '…', 24) FROM text "
+                                    f"WHERE text MATCH ? AND rowid IN ({where})", (match,)))
+        elsewhere = ",".join(str(r) for r, s in snippets.items() if MARK[0] not in s)
+        if elsewhere:
+            for r, quotes, body in con.execute(f"SELECT rowid, snippet(text, 2, {marks}, '…', 24), body FROM text "
+                                               f"WHERE text MATCH ? AND rowid IN ({elsewhere})", (match,)):
+                snippets[r] = quotes if MARK[0] in quotes else _lead(body)
     else:
         snippets = {r: _lead(body) for r, body in con.execute(f"SELECT rowid, body FROM text WHERE rowid IN ({where})")}
     rows = {r[0]: r[1:] for r in con.execute(

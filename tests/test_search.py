@@ -212,7 +212,7 @@ def test_text_match_in_sparql_gives_the_search_results(site):
     rows = _sparql(site.endpoint, TEXT_MATCH)
     found = get(site, "/search.json", q="human trafficking", size=100).json()["results"]
     assert [r["r"]["value"] for r in rows] == [r["iri"] for r in found]
-    assert [float(r["score"]["value"]) for r in rows] == pytest.approx([-r["score"] for r in found], abs=1e-5)
+    assert [float(r["score"]["value"]) for r in rows] == pytest.approx([r["score"] for r in found], abs=1e-5)
     joined = _sparql(site.endpoint, """PREFIX osce: <https://w3id.org/osce-kg/ontology#>
         PREFIX schema: <https://schema.org/>
         SELECT DISTINCT ?r WHERE { ?r osce:textMatch "trafficking" ; schema:mentions ?s . ?s a osce:ParticipatingState }""")
