@@ -1,4 +1,5 @@
-"""Full-text search latency: ``/search.json`` against the same question as a SPARQL ``CONTAINS`` scan.
+"""Full-text search: ``/search.json`` latency against the same question as a SPARQL ``CONTAINS`` scan,
+and what the index costs a build.
 
 ``python bench/search_bench.py --data DIR [--rounds N] [--baseline-rounds M] [--json FILE]`` starts
 ``kg serve --cache-size 0`` on the build in ``DIR`` (a separate process; no result cache, so every
@@ -6,7 +7,9 @@ SPARQL answer is computed), then, one request at a time over one keep-alive conn
 ``/search.json`` (results and facet counts) for one-word, two-word and phrase queries ``N`` times each,
 and the same questions ("the 20 newest releases whose headline or body contains the words") as SPARQL
 ``FILTER(CONTAINS(LCASE(...)))`` scans ``M`` times each. Reports p50/p99 per kind and the ratio of the
-medians.
+medians. With ``--index-cost``, it also times ``kg.search.write`` on the build's published releases (from
+its ``build.json``) in this process: a new index, then one release changed (the previous index copied and
+updated), as ``kg build`` does in its forked child.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from pathlib import Path
 import httpx
 
 from servers import kg_serve
+
+from kg import search
+from kg.gazetteer import Gazetteer
+from kg.iris import Minter
 
 QUERIES = {
     "one word": ["border", "elections", "trafficking", "Tajikistan", "police", "media", "youth", "tolerance",
@@ -60,14 +67,49 @@ def summary(times: list[float]) -> dict[str, float]:
             "max_ms": round(times[-1] * 1000, 2)}
 
 
+def index_cost(data: Path) -> dict[str, float]:
+    """Seconds ``search.write`` takes for every release of the build, then for one changed release."""
+    info = json.loads((data / "build.json").read_text(encoding="utf-8"))
+    rejected = {r["path"] for r in info["rejected"]}
+    releases = [(f"{sha} {p['path']}", f"{info['base']}id/release/{p['release']['id']}",
+                 json.dumps(p["release"]).encode()) for sha, p in sorted(info["pages"].items())
+                if p["path"] not in rejected and p["release"]]
+    minter = Minter(info["base"])
+
+    def names() -> search.Names:
+        return search.Names.of(Gazetteer.load(minter), minter.base)
+
+    names()  # the gazetteer is the build's already: not timed
+    out: dict[str, float] = {"releases": len(releases)}
+    with tempfile.TemporaryDirectory() as tmp:
+        full, changed = Path(tmp) / "full.sqlite", Path(tmp) / "changed.sqlite"
+        t = time.perf_counter()
+        search.write(full, releases, "bench", names)
+        out["full_s"] = round(time.perf_counter() - t, 3)
+        key, iri, record = releases[len(releases) // 2]
+        edited = json.loads(record)
+        edited["paragraphs"].append("The benchmark changed this paragraph.")
+        releases[len(releases) // 2] = (key + "-changed", iri, json.dumps(edited).encode())
+        t = time.perf_counter()
+        written = search.write(changed, releases, "bench", names, previous=full)
+        out["one_changed_s"] = round(time.perf_counter() - t, 3)
+        assert (written.added, written.removed) == (1, 1), written
+        out["size_mb"] = round(full.stat().st_size / 1e6, 1)
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, required=True, help="a kg build's output folder")
     p.add_argument("--rounds", type=int, default=30, help="times each /search.json query is asked")
     p.add_argument("--baseline-rounds", type=int, default=2, help="times each SPARQL scan is asked")
     p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--index-cost", action="store_true", help="also time writing the index (new, one change)")
     args = p.parse_args()
     out: dict = {"data": str(args.data), "search": {}, "sparql_contains": {}, "hits": {}}
+    if args.index_cost:
+        out["index_cost"] = index_cost(args.data)
+        print(f"index: {out['index_cost']}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp, \
             kg_serve(args.data, Path(tmp) / "serve.log", options=("--cache-size", "0", "--timeout", "120")) as (url, _), \
             httpx.Client(base_url=url, timeout=300) as client:

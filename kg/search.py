@@ -87,16 +87,22 @@ def _person(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Doc:
-    """One release as the index holds it."""
+class Listing:
+    """What a list of releases shows of one."""
 
-    key: str
     iri: str
     title: str
     date: str
     place: str | None
     type: str
     sources: str
+
+
+@dataclass(frozen=True)
+class Doc(Listing):
+    """One release as the index holds it."""
+
+    key: str
     text: tuple[str, str, str, str]       # COLUMNS
     facets: tuple[tuple[str, str, str], ...]  # (facet, value, label)
 
@@ -124,8 +130,8 @@ def document(key: str, iri: str, record: dict[str, Any], names: Names) -> Doc:
                   people, [record.get("place") or ""], units)
     text = (record["title"], "\n\n".join(record.get("paragraphs", [])),
             "\n\n".join(q["text"] for q in record.get("quotes", [])), " · ".join(dict.fromkeys(n for n in named if n)))
-    return Doc(key, iri, record["title"], date, record.get("place"), record.get("content_type") or "",
-               "; ".join(dict.fromkeys(units)), text, tuple(dict.fromkeys(facets)))
+    return Doc(iri, record["title"], date, record.get("place"), record.get("content_type") or "",
+               "; ".join(dict.fromkeys(units)), key, text, tuple(dict.fromkeys(facets)))
 
 
 # --- writing -----------------------------------------------------------------------------------------
@@ -348,14 +354,8 @@ class Query:
     size: int = 20
 
 
-@dataclass
-class Hit:
-    iri: str
-    title: str
-    date: str
-    place: str | None
-    type: str
-    sources: str
+@dataclass(frozen=True)
+class Hit(Listing):
     snippet: str          # the best passage, matched words between MARK characters
     score: float | None   # minus BM25 (higher is better), None when not ranked
 
