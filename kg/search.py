@@ -376,6 +376,7 @@ class Results:
     facets: dict[str, list[FacetValue]]
     names: list[FacetValue] = field(default_factory=list)  # the entities most often named in the hits
     order: str = "relevance"  # what the hits are in: relevance, newest or oldest (see RANK_LIMIT)
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (facet, value) → label of the filters
 
     @property
     def pages(self) -> int:
@@ -417,7 +418,8 @@ def search(con: sqlite3.Connection, cat: Catalogue, query: Query, facet_limit: i
     return Results(query, len(cat.newest) if hits is None else len(hits), _hits(con, page, match, scores),
                    _facets(cat, mask, set(query.filters), facet_limit),
                    _names(cat, cat.newest if hits is None else hits, set(query.filters), names) if names else [],
-                   "relevance" if ranked else "oldest" if query.sort == "oldest" else "newest")
+                   "relevance" if ranked else "oldest" if query.sort == "oldest" else "newest",
+                   {f: cat.values[cat.ids[f]][2] for f in query.filters if f in cat.ids})
 
 
 def _ranked(con: sqlite3.Connection, match: str, among: set[int] | None, start: int, size: int) -> dict[int, float]:
@@ -503,7 +505,8 @@ def as_json(results: Results, link: Callable[[str], str] = lambda iri: iri) -> d
     words are between ``<mark>`` and ``</mark>`` (the rest HTML-escaped)."""
     q = results.query
     return {
-        "query": {"q": q.q, "filters": [{"facet": f, "value": v} for f, v in q.filters], "sort": q.sort,
+        "query": {"q": q.q, "filters": [{"facet": f, "value": v, "label": results.labels.get((f, v), v)}
+                                        for f, v in q.filters], "sort": q.sort,
                   "page": q.page, "size": q.size},
         "total": results.total, "pages": results.pages, "order": results.order,
         "results": [{"iri": h.iri, "url": link(h.iri), "title": h.title, "date": h.date, "place": h.place,

@@ -106,9 +106,8 @@ async def _answer(request: Request, json: bool) -> Response:
 
 
 def _selected(results: search.Results) -> list[tuple[str, str, str]]:
-    """(facet, value, label) of the filters in force, labelled from the facet counts where they are."""
-    known = {(f, v.value): v.label for f, values in results.facets.items() for v in values}
-    return [(f, v, known.get((f, v), v)) for f, v in results.query.filters]
+    """(facet, value, label) of the filters in force."""
+    return [(f, v, results.labels.get((f, v), v)) for f, v in results.query.filters]
 
 
 async def releases_section(request: Request, entity_path: str) -> dict[str, Any] | None:
