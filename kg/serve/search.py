@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from kg import search
-from kg.serve import pages
+import kg.serve.pages as pages
 from kg.serve.negotiation import choose
 
 router = APIRouter()
