@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+import threading
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -307,6 +308,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 _CATALOGUES: dict[tuple[str, int, int], Catalogue] = {}
+_CATALOGUES_LOCK = threading.Lock()  # requests are answered in threads
 
 
 def open_index(path: Path) -> tuple[sqlite3.Connection, Catalogue]:
@@ -316,11 +318,12 @@ def open_index(path: Path) -> tuple[sqlite3.Connection, Catalogue]:
         con = connect(path)
         key = _identity(path)
         if key == before:  # the file was not replaced meanwhile (a build swaps the folder)
-            if key not in _CATALOGUES:
-                while len(_CATALOGUES) >= 2:
-                    del _CATALOGUES[next(iter(_CATALOGUES))]
-                _CATALOGUES[key] = _read_catalogue(con)
-            return con, _CATALOGUES[key]
+            with _CATALOGUES_LOCK:
+                if key not in _CATALOGUES:
+                    while len(_CATALOGUES) >= 2:
+                        del _CATALOGUES[next(iter(_CATALOGUES))]
+                    _CATALOGUES[key] = _read_catalogue(con)
+                return con, _CATALOGUES[key]
         con.close()
     raise SearchError(f"{path} keeps changing: try again")
 
