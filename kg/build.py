@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from kg import __version__, buildcache
+from kg import __version__, buildcache, search
 from kg.atomic import replace_dir
 from kg.gazetteer import Gazetteer
 from kg.ingest import MAX_BYTES, IngestError, expand, read_page
@@ -443,6 +443,43 @@ def _build_json(base: str, entries: list[Entry], counts: dict[str, int], date: s
             % (enc(base), enc(counts), pages, enc(rejected), enc(date), enc(__version__)))
 
 
+def _start_index(path: Path, previous: Path, published: list[Entry], fingerprint: str, prepared: Prepared | None,
+                 minter: Minter) -> tuple[Any, Any]:
+    """Write the search index of the published releases (updated from the previous build's where it can
+    be) in a forked child, while the parent writes the dumps; ``_finish_index`` waits for it."""
+    def names() -> search.Names:
+        return search.Names.of(prepared.gazetteer if prepared else Gazetteer.load(minter), minter.base)
+
+    def child(send: Any) -> None:
+        try:
+            t = time.perf_counter()
+            releases = ((buildcache.key(e.sha256, e.path), e.iri, e.release) for e in published if e.iri)
+            written = search.write(path, releases, fingerprint, names, previous)  # type: ignore[misc]
+            send.send(replace(written, seconds=time.perf_counter() - t))
+        except BaseException as e:  # noqa: BLE001 - reported by the parent
+            send.send(f"{type(e).__name__}: {e}")
+
+    fork = mp.get_context("fork")
+    receive, send = fork.Pipe(duplex=False)
+    process = fork.Process(target=child, args=(send,), name="kg-build-search-index")
+    process.start()
+    send.close()
+    return process, receive
+
+
+def _finish_index(process: Any, receive: Any) -> search.Written:
+    try:
+        outcome = receive.recv()
+    except EOFError:
+        outcome = "the indexing process died"
+    process.join()
+    if isinstance(outcome, str) and process.exitcode:
+        outcome += f" (exit code {process.exitcode})"
+    if isinstance(outcome, str):
+        raise RuntimeError(f"search index: {outcome}")
+    return outcome
+
+
 def _ontology_docs(folder: Path) -> str | None:
     """Write the ontology's HTML docs when ``kg.docs`` provides them; a note when it does not."""
     try:
@@ -556,6 +593,7 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
     fresh: Iterator[tuple[Entry, Piece | None]] = iter(())
     hashing = ThreadPoolExecutor(2)  # the dumps' SHA256SUMS digests, while the rest is written
     prepared = prev.prepared
+    indexing: tuple[Any, Any] | None = None
     swapped = False
     try:
         if todo:
@@ -609,6 +647,8 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
             times.update({f"{k} (cpu)": stage_times[k] for k in (*STAGES, "render")})
             t = time.perf_counter()
             published = [e for e in entries if e.stage is None]
+            indexing = _start_index(tmp / search.INDEX, out / search.INDEX, published, prev.fingerprint, prepared,
+                                    minter)
             shared_lines = b"".join(sorted({line for e in published for line in e.shared.splitlines(keepends=True)}))
             final = render_final({graph: shared_lines, **{g: nt.encode() for g, nt in shared["graphs"].items()}}, base)
             if loader:
@@ -644,11 +684,18 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         counts = {"pages": len(entries), "published": len(published), "rejected": len(entries) - len(published),
                   "reused": len(found), "triples": dataset.triples}
         write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
+        times["publish"] = time.perf_counter() - t
+        t = time.perf_counter()
+        indexed = _finish_index(*indexing)
+        notes.append(f"search index {'written' if indexed.anew else 'updated'} in {indexed.seconds:.2f}s (alongside "
+                     f"the dumps): {indexed.added} releases added, {indexed.removed} removed, {indexed.kept} kept")
+        times["search (wait)"] = time.perf_counter() - t
+        t = time.perf_counter()
         cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): e for e in entries if e.sha256},
                                  shared, new_layout, objects, totals, shared_lines, signatures, prepared)
         buildcache.save(cache, tmp / buildcache.FOLDER)
         write_checksums(tmp, digests)
-        times["publish"] = time.perf_counter() - t
+        times["publish"] += time.perf_counter() - t
         t = time.perf_counter()
         if prev.shared is not None and (out / "ontology").is_dir():
             shutil.copytree(out / "ontology", tmp / "ontology")  # same fingerprint: same ontology and shapes
@@ -676,6 +723,9 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         hashing.shutdown(cancel_futures=True)
         if loader is not None:
             loader.kill()
+        if indexing is not None and indexing[0].is_alive():
+            indexing[0].kill()
+            indexing[0].join()
         if not swapped:  # else ``tmp`` names the previous output, which ``replace_dir`` is deleting
             shutil.rmtree(tmp, ignore_errors=True)
     times["total"] = time.perf_counter() - started

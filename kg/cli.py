@@ -79,6 +79,23 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--base", default=base_from_env(), help="base IRI the build was made with (default: %(default)s)")
     k.set_defaults(handler="kg.link:main")
 
+    f = sub.add_parser("search", help="full-text search of the releases (a build's index or a server)",
+                       description="Search the releases' titles, bodies, quotations and names: words (all must "
+                                   "match), \"phrases\", prefix*, AND/OR/NOT, title:word. Reads the build's "
+                                   "search index (--data) or asks a server (--endpoint).")
+    f.add_argument("query", help='the query, e.g. \'"border police" Tajikistan\' (empty: every release)')
+    f.add_argument("--data", type=Path, default=OUTPUT_DIR, help="a build's output folder (default: output/)")
+    f.add_argument("--endpoint", default=None, metavar="URL",
+                   help="a kg serve server (e.g. http://127.0.0.1:8000) to ask instead of --data")
+    f.add_argument("--filter", action="append", default=[], metavar="FACET=VALUE",
+                   help="keep releases with this facet value (year, type, source, country, field, entity); repeatable")
+    f.add_argument("--sort", choices=["relevance", "newest", "oldest"], default="relevance",
+                   help="order of the results (default: relevance)")
+    f.add_argument("--page", type=int, default=1, help="page of results (default: 1)")
+    f.add_argument("--size", type=int, default=10, help="results per page (default: 10)")
+    f.add_argument("--format", choices=["table", "json"], default="table", help="table or JSON (default: table)")
+    f.set_defaults(handler="kg.search_cli:main")
+
     u = sub.add_parser("publish", help="load the built graph into an external SPARQL store (Graph Store Protocol)",
                        description="Upload the built graph to a SPARQL 1.1 Graph Store HTTP Protocol endpoint, "
                                    "in chunks, resumably, replacing the named graph where the store allows.")

@@ -62,4 +62,28 @@ def test_release_page_links_to_a_state(page, server):
     page.locator("table.props").get_by_role("link", name=str(g.value(state, RDFS.label)), exact=True).click()
     page.wait_for_url("**/page/country/**")
     assert page.locator("h1").inner_text() == str(g.value(state, RDFS.label))
-    assert page.locator("ul.incoming").get_by_role("link", name=str(g.value(release, SCHEMA.headline))).count() == 1
+    assert page.locator("ol.releases").get_by_role("link", name=str(g.value(release, SCHEMA.headline))).count() == 1
+
+
+def test_search_box_facet_and_result(page, server):
+    page.goto(server.url + "/")
+    box = page.locator("header form.search input[name=q]")
+    box.fill("OSCE")
+    box.press("Enter")
+    page.wait_for_url("**/search?q=OSCE*")
+    hits = page.locator("li.hit")
+    hits.first.wait_for()
+    before = hits.count()
+    assert before >= 2 and page.locator("li.hit mark").count()
+    facet = page.locator('.facet[data-facet="year"] a').first
+    year = facet.inner_text().strip()
+    facet.click()
+    page.wait_for_url(f"**year={year}*")
+    assert page.locator(".filters a.chip", has_text=year).count() == 1
+    assert 1 <= hits.count() < before
+    assert all(t.startswith(year) for t in page.locator("li.hit time").all_inner_texts())
+    title = page.locator("li.hit a.title").first
+    expected = title.inner_text()
+    title.click()
+    page.wait_for_url("**/page/release/**")
+    assert page.locator("h1").inner_text() == expected

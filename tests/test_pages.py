@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.serve.pages import examples
@@ -58,9 +58,19 @@ def test_landing_chart_has_a_bar_per_year(client, dump):
     assert {y: n for y, n in shown.items() if n} == dict(per_year)
 
 
+def participating_on(dump: Graph, state: URIRef, day: Literal) -> bool:
+    """Whether ``state`` was a participating State on ``day`` (its dated osce:Participation)."""
+    return any(dump.value(p, OSCE.startDate).toPython() <= day.toPython()
+               and (dump.value(p, OSCE.endDate) is None or day.toPython() <= dump.value(p, OSCE.endDate).toPython())
+               for p in dump.objects(state, OSCE.hasParticipation))
+
+
 def test_landing_top_states_are_the_most_mentioned(client, dump, base):
     mentions = Counter(s for r in releases(dump) for s in set(dump.objects(r, SCHEMA.mentions))
-                       if (s, RDF.type, OSCE.ParticipatingState) in dump)
+                       if participating_on(dump, s, dump.value(r, SCHEMA.datePublished)))
+    mongolia = URIRef(base + "id/country/mongolia")  # a Partner in 2008, a participating State from 2012
+    assert (mongolia, RDF.type, OSCE.ParticipatingState) in dump and any(dump.subjects(SCHEMA.mentions, mongolia))
+    assert mongolia not in mentions
     links = soup(client, "/").select("ol.top a")
     assert mentions and [a["href"] for a in links] == [
         page_path(s, base) for s, _ in sorted(mentions.items(), key=lambda kv: (-kv[1], str(kv[0])))][:10]
@@ -113,7 +123,7 @@ def test_state_page_shows_incoming_releases_field_operations_and_wikidata(client
     state = sorted(s for s in dump.objects(release, SCHEMA.mentions) if (s, RDF.type, OSCE.ParticipatingState) in dump)[0]
     page = soup(client, page_path(state, base))
     assert page.h1.get_text() == str(dump.value(state, RDFS.label))
-    incoming = {a["href"]: a.get_text() for a in page.select("ul.incoming a")}
+    incoming = {a["href"]: a.get_text() for a in page.select("ul.incoming a, ol.releases a")}
     for r in dump.subjects(SCHEMA.mentions, state):
         assert incoming[page_path(r, base)] == str(dump.value(r, SCHEMA.headline))
     for op in dump.subjects(OSCE.hostState, state):

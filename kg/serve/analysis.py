@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 UPDATE_FORMS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
@@ -53,6 +54,12 @@ def analyse(text: str) -> Shape:
         shape = Shape(shape.form or other.form, shape.uses_service or other.uses_service,
                       shape.names_dataset or other.names_dataset)
     return shape
+
+
+def tokens(text: str) -> Iterator[re.Match[str]]:
+    """The lexer's tokens of ``text``, white space and comments included; ``m.lastgroup`` is the kind
+    (``space``, ``comment``, ``string``, ``iri``, ``var``, ``lang``, ``pname``, ``word``, ``number``, ``other``)."""
+    return _TOKEN.finditer(text)
 
 
 def _scan(text: str) -> Shape:

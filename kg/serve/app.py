@@ -21,7 +21,7 @@ from kg.serve.settings import Settings
 from kg.serve.sparql import router as sparql_router
 
 # Routers of the HTML and linked-data side, included when their modules exist.
-OPTIONAL_ROUTERS = ("kg.serve.linkeddata", "kg.serve.pages", "kg.serve.reconcile")
+OPTIONAL_ROUTERS = ("kg.serve.linkeddata", "kg.serve.pages", "kg.serve.reconcile", "kg.serve.search")
 CORS_PATHS = ("/sparql",)
 
 

@@ -20,6 +20,7 @@ from kg.serve.analysis import analyse
 from kg.serve.cache import etag_of
 from kg.serve.engine import QueryError, ServerBusy
 from kg.serve.negotiation import ALIASES, FORMATS, GRAPHS, RESULTS, choose, prefers_html
+from kg.serve.textmatch import expand as expand_text_match
 
 router = APIRouter()
 
@@ -110,6 +111,7 @@ def _parse_pairs(text: str) -> dict[str, list[str]]:
 
 
 async def _answer(request: Request, query: str, params: dict[str, list[str]]) -> Response:
+    query = await expand_text_match(request, query)  # osce:textMatch triples → VALUES from the text index
     shape = analyse(query)
     if shape.form == "update":
         raise ProtocolError(403, READ_ONLY)
