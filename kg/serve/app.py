@@ -144,7 +144,8 @@ def warmer(settings: Settings) -> Callable[[Build], Awaitable[None]]:
 
 
 def create_app(settings: Settings, builds: Builds | None = None) -> FastAPI:
-    """The app over ``settings``; it opens (and at shutdown closes) its own ``Builds`` unless given them."""
+    """The app over ``settings`` and ``builds`` (opened at start-up when not given); the builds are closed
+    at shutdown, after the last request (uvicorn re-raises SIGTERM once it returns)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -152,8 +153,7 @@ def create_app(settings: Settings, builds: Builds | None = None) -> FastAPI:
         try:
             yield
         finally:
-            if builds is None:
-                await app.state.builds.close()
+            await app.state.builds.close()
 
     app = FastAPI(title="osce-kg", version=__version__, lifespan=lifespan,
                   description="OSCE press releases as linked data: SPARQL 1.1 endpoint, linked data, pages.")

@@ -185,6 +185,7 @@ class Builds:
     _seen: tuple = field(default=(), init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _poller: asyncio.Task | None = field(default=None, init=False)
+    _closed: bool = field(default=False, init=False)
     _draining: set[Build] = field(default_factory=set, init=False)
     _tasks: set[asyncio.Task] = field(default_factory=set, init=False)  # builds being closed
     _checks: set[asyncio.Task] = field(default_factory=set, init=False)  # checks asked for by SIGHUP
@@ -281,10 +282,14 @@ class Builds:
             return True
 
     async def close(self) -> None:
+        """Stop following and close every build (their workers stop, their snapshots are deleted)."""
         for task in [self._poller, *self._checks]:
             if task is not None:
                 task.cancel()
         async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             for build in [self.current, *self._draining]:
                 await build.close()
             self._draining.clear()
