@@ -1,5 +1,5 @@
 """The limits that protect ``kg serve``, each against a real server over loopback: body size (413), URL
-length (414), query size and nesting (400 before any worker sees the query), slow or stalled clients
+length (414), head size (431), query size and nesting (400 before any worker sees the query), slow or stalled clients
 (408 and disconnect), and SIGTERM letting a running request finish."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # seconds on th
 @pytest.fixture(scope="module")
 def strict(seeds_build, start_server):
     """A server with small limits, to test them cheaply."""
-    return start_server(seeds_build, "--max-body", "64k", "--max-url", "2k", "--max-query", "4k",
-                        "--max-depth", "20", "--client-timeout", "1")
+    return start_server(seeds_build, "--max-body", "64k", "--max-url", "2k", "--max-head", "64k", "--max-query",
+                        "4k", "--max-depth", "20", "--client-timeout", "1")
 
 
 def test_a_body_over_the_limit_gets_413_unread(strict):
@@ -43,6 +43,11 @@ def test_a_chunked_body_over_the_limit_gets_413(strict):
 def test_a_long_url_gets_414(strict):
     r = httpx.get(strict.endpoint, params={"query": "ASK { }" + " " * 3000}, timeout=30)
     assert r.status_code == 414 and "POST" in r.text
+
+
+def test_a_head_over_the_limit_gets_431(strict):
+    r = httpx.get(strict.endpoint, params={"query": "ASK {}"}, headers={"X-Padding": "x" * 70_000}, timeout=30)
+    assert r.status_code == 431 and "65536" in r.text
 
 
 def test_an_over_deep_query_gets_400_and_no_worker_dies(seeds_build, start_server):

@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from importlib import import_module
+from typing import Callable
 
 
 def main(args: argparse.Namespace) -> int:
@@ -45,14 +46,15 @@ def main(args: argparse.Namespace) -> int:
         try:
             import uvicorn
 
-            from kg.serve.protocol import with_head_deadline
+            from kg.serve.protocol import with_head_limits
 
             app = await web
             builds.each_build(app.warmer(settings))
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, builds.check_now)
             config = uvicorn.Config(app.create_app(settings, builds), host=args.host, port=args.port,
-                                    log_level="info", http=with_head_deadline(limits.client_timeout),
-                                    h11_max_incomplete_event_size=limits.max_head,
+                                    log_level="info", access_log=args.access_log,
+                                    http=with_head_limits(limits.client_timeout, limits.max_head),
+                                    h11_max_incomplete_event_size=2 * limits.max_head,  # ours answers first
                                     timeout_graceful_shutdown=limits.shutdown_timeout)  # type: ignore[arg-type]
             server = uvicorn.Server(config)
             await server.serve()
@@ -60,4 +62,14 @@ def main(args: argparse.Namespace) -> int:
         finally:
             await builds.close()
 
-    return asyncio.run(serve())
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(serve())
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (less CPU per request), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop

@@ -3,7 +3,7 @@
 Routers get the build answering a request with ``kg.serve.builds.current_build(request)`` (its ``.path``,
 ``.id``, ``.engine``) and the settings from ``request.app.state.settings``. ``Guard`` (outermost) holds
 each request's build until its response is sent, names it in ``X-Build``, and enforces the request limits
-that do not need the engine (URL length 414, body size 413, body arriving too slowly 408).
+that do not need the engine (URL length 414, head size 431, body size 413, body arriving too slowly 408).
 """
 
 from __future__ import annotations
@@ -58,11 +58,15 @@ async def _refuse(send: Send, error: Refused) -> None:
 
 
 def _check_head(scope: Scope, limits: Limits) -> None:
-    """414 for a request target over ``max_url`` bytes; 413 for a declared body over ``max_body``."""
+    """414 for a request target over ``max_url`` bytes, 431 for a head over ``max_head`` (one that arrives
+    whole; one still arriving is cut off by ``kg.serve.protocol``), 413 for a declared body over ``max_body``."""
     target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) + 1
     if target > limits.max_url:
         raise Refused(414, f"the request URL has {target} bytes; this server accepts at most {limits.max_url} "
                            "(send a long query by POST)")
+    head = target + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+    if head > limits.max_head:
+        raise Refused(431, f"the request head has about {head} bytes; this server accepts at most {limits.max_head}")
     for name, value in scope["headers"]:
         if name == b"content-length" and value.isdigit() and int(value) > limits.max_body:
             raise Refused(413, f"the request body has {int(value)} bytes; this server accepts at most {limits.max_body}")

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 import signal
 from dataclasses import dataclass, field
 from itertools import islice
@@ -325,8 +326,11 @@ class _Worker:
             loop.remove_reader(fd)
             if not done.done():
                 try:
+                    os.set_blocking(fd, True)  # uvloop's add_reader made it non-blocking; a message is read whole
                     done.set_result(self.conn.recv())
-                except (EOFError, OSError):
+                except (EOFError, OSError) as e:
+                    log.error("kg serve: query worker %s died (exit code %s): %r", self.process.pid,
+                              self.process.exitcode, e)
                     done.set_exception(EngineError("the query worker died (out of memory?)"))
 
         loop.add_reader(fd, readable)
@@ -334,6 +338,10 @@ class _Worker:
             return await done
         finally:
             loop.remove_reader(fd)
+
+    def send(self, request: _Request) -> None:
+        os.set_blocking(self.conn.fileno(), True)
+        self.conn.send(request)
 
     def kill(self) -> None:
         self.process.kill()
@@ -411,7 +419,7 @@ class EmbeddedEngine(PlainResults):
         worker = await self._acquire()
         try:
             async with asyncio.timeout(limit):  # counted from when a worker has the query
-                worker.conn.send(request)
+                worker.send(request)
                 reply = await worker.receive()
         except TimeoutError:
             self._replace(worker)

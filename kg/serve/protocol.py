@@ -1,25 +1,45 @@
-"""uvicorn's HTTP/1.1 protocol (h11) with a deadline for each request's head: a client that connects and
-sends nothing, or sends a head a byte at a time (slowloris), gets 408 and is disconnected after
-``client_timeout`` seconds (counted from the connection, or from the previous response). uvicorn's own
-limits still apply: an idle kept-alive connection is closed after 5 s, a head over
-``h11_max_incomplete_event_size`` bytes gets 400."""
+"""uvicorn's HTTP/1.1 protocol with limits on each request's head: it must arrive within
+``client_timeout`` seconds (counted from the connection, or from the previous response), else 408 and
+the connection is closed (a client that connects and sends nothing, or a head a byte at a time:
+slowloris); a head over ``max_head`` bytes gets 431. uvicorn's own rule still applies: an idle
+kept-alive connection is closed after 5 s.
+
+The C parser (httptools) is used where installed, else h11; the protocol class is made for either.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: "
+TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain\r\nconnection: close\r\n" \
+            b"content-length: "
 
-TIMEOUT_RESPONSE = b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\ncontent-length: 41\r\n" \
-                   b"connection: close\r\n\r\nthe request head did not arrive in time.\n"
+
+def base_protocol() -> type[asyncio.Protocol]:
+    """uvicorn's httptools protocol where httptools is installed, else its h11 one."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        return HttpToolsProtocol
+    except ImportError:
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        return H11Protocol
 
 
-def with_head_deadline(client_timeout: float) -> type[H11Protocol]:
-    """An ``H11Protocol`` class whose connections must send each request head within ``client_timeout`` s."""
+def _reply(head: bytes, message: str) -> bytes:
+    body = message.encode() + b"\n"
+    return head + str(len(body)).encode() + b"\r\n\r\n" + body
 
-    class HeadDeadline(H11Protocol):
+
+def with_head_limits(client_timeout: float, max_head: int, base: type[Any] | None = None) -> type[asyncio.Protocol]:
+    """A subclass of uvicorn's protocol ``base`` (``base_protocol()``) enforcing both limits on request heads."""
+
+    class HeadLimits(base or base_protocol()):  # type: ignore[misc]
         _deadline: asyncio.TimerHandle | None = None
+        _head_bytes = 0
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -30,6 +50,11 @@ def with_head_deadline(client_timeout: float) -> type[H11Protocol]:
             super().data_received(data)
             if self.cycle is not cycle:  # a new request's head is complete
                 self._disarm()
+                self._head_bytes = 0
+            elif cycle is None or cycle.response_complete:  # still waiting for a head
+                self._head_bytes += len(data)
+                if self._head_bytes > max_head:
+                    self._refuse(TOO_LARGE, f"the request head is over {max_head} bytes, this server's limit")
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -50,8 +75,12 @@ def with_head_deadline(client_timeout: float) -> type[H11Protocol]:
 
         def _expired(self) -> None:
             self._deadline = None
-            if (self.cycle is None or self.cycle.response_complete) and not self.transport.is_closing():
-                self.transport.write(TIMEOUT_RESPONSE)
+            if self.cycle is None or self.cycle.response_complete:
+                self._refuse(TIMEOUT, f"the request head did not arrive within {client_timeout:g} s")
+
+        def _refuse(self, head: bytes, message: str) -> None:
+            if not self.transport.is_closing():
+                self.transport.write(_reply(head, message))
                 self.transport.close()
 
-    return HeadDeadline
+    return HeadLimits
