@@ -1,12 +1,16 @@
 """Query benchmark: the query page's example queries against three servers of the same build.
 
-``python bench/query_bench.py --data OUT [--queries DIR] [--duration S] [--servers kg,kg-nocache,oxigraph,rdflib]``
+``python bench/query_bench.py --data OUT [--queries DIR | --mix norepeat] [--duration S] [--servers kg,kg-nocache,oxigraph,rdflib]``
 starts, one after the other, ``kg serve`` over ``OUT`` (as users get it, and with ``--cache-size 0``: the
 engine's own speed), ``oxigraph serve-read-only`` over ``OUT/store``
 (union default graph) and rdflib-endpoint over ``OUT/osce-kg.trig``. For each it records start-up
 time (spawn to first answer) and memory, checks every query's answer against ``kg serve``'s
 (differential check), then drives the mix from this separate process at concurrency 1 and 16
 (wrk, ``bench/loadgen.py``) and reports p50/p99 latency, requests/s and the ratios between servers.
+
+``--mix norepeat`` drives ``--mix-size`` distinct queries instead (``bench/norepeat.py``: eight shapes,
+each with a random State, year, date or word; ``--seed``), so that no result cache can answer; the
+differential check then covers the first ``--check`` of them (the same number of each shape).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import httpx
 
 import loadgen
+import norepeat
 import servers
 from results import answer, diff
 
@@ -55,7 +60,10 @@ def launch(name: str, data: Path, stack: ExitStack, logs: Path, kg_options: tupl
 
 
 def measure(name: str, data: Path, queries: dict[str, str], duration: float, logs: Path,
-            reference: dict[str, object] | None, kg_options: tuple[str, ...] = ()) -> tuple[dict, dict[str, object]]:
+            reference: dict[str, object] | None, kg_options: tuple[str, ...] = (),
+            checked: int | None = None) -> tuple[dict, dict[str, object]]:
+    """Start ``name``, check the answers to the first ``checked`` queries (all by default) against
+    ``reference``, then drive every query at c=1 and c=16."""
     with ExitStack() as stack:
         t0 = time.perf_counter()
         url, pid = launch(name, data, stack, logs, kg_options)
@@ -63,7 +71,7 @@ def measure(name: str, data: Path, queries: dict[str, str], duration: float, log
         rss_start = servers.tree_rss_mib(pid)
         answers, mismatches, per_query = {}, {}, {}
         with httpx.Client(timeout=FIRST_ANSWER_LIMIT) as client:
-            for qname, q in queries.items():
+            for qname, q in list(queries.items())[:checked]:
                 t = time.perf_counter()
                 try:
                     answers[qname] = answer(client, url, q)
@@ -72,7 +80,8 @@ def measure(name: str, data: Path, queries: dict[str, str], duration: float, log
                 per_query[qname] = round((time.perf_counter() - t) * 1000, 2)
                 if reference is not None and (d := diff(reference[qname], answers[qname])):
                     mismatches[qname] = d
-        print(f"query_bench: {name} first answers (ms): {per_query}", file=sys.stderr)
+        if len(per_query) <= 20:
+            print(f"query_bench: {name} first answers (ms): {per_query}", file=sys.stderr)
         mix = list(queries.values())
         loads = [loadgen.run(url, mix, c, duration, timeout=FIRST_ANSWER_LIMIT).summary() for c in (1, 16)]
         result = {"server": name + (f" {' '.join(kg_options)}" if name in KG_VARIANTS and kg_options else ""),
@@ -101,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, required=True, help="a build's output folder")
     p.add_argument("--queries", type=Path, help="folder of *.rq files (default: the query page's examples)")
+    p.add_argument("--mix", choices=("examples", "norepeat"), default="examples",
+                   help="the example queries (default), or distinct queries no cache can answer (bench/norepeat.py)")
+    p.add_argument("--mix-size", type=int, default=4000, help="how many distinct queries --mix norepeat makes")
+    p.add_argument("--seed", type=int, default=13, help="random seed of --mix norepeat (default: 13)")
+    p.add_argument("--check", type=int, default=80, help="--mix norepeat: how many answers the differential "
+                                                         "check compares (default: 80, ten of each shape)")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per concurrency level (default: 10)")
     p.add_argument("--servers", default="kg,kg-nocache,oxigraph,rdflib",
                    help="of kg, kg-nocache (kg serve --cache-size 0), oxigraph, rdflib (default: all)")
@@ -109,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--logs", type=Path, default=Path("/tmp"), help="where server logs go")
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)
-    queries = find_queries(args.queries)
+    if args.mix == "norepeat":
+        queries = {f"q{i:05d}": q for i, q in enumerate(norepeat.mix(args.data / "store", args.mix_size, args.seed))}
+    else:
+        queries = find_queries(args.queries)
     excluded = set(filter(None, args.exclude.split(",")))
     if excluded - set(queries):
         p.error(f"unknown queries in --exclude: {sorted(excluded - set(queries))}")
@@ -121,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         print(f"query_bench: {name} ...", file=sys.stderr)
         result, answers = measure(name, args.data, queries, args.duration, args.logs, reference,
-                                  tuple(args.kg_options.split()))
+                                  tuple(args.kg_options.split()), args.check if args.mix == "norepeat" else None)
         reference = reference or answers
         results.append(result)
         print(json.dumps(result), file=sys.stderr)
@@ -130,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         for q, d in r["mismatches"].items():
             print(f"- {r['server']} differs from {names[0]} on {q}: {d}")
     if args.json:
-        args.json.write_text(json.dumps({"queries": list(queries), "results": results}, indent=1) + "\n",
+        args.json.write_text(json.dumps({"mix": args.mix, "queries": len(queries) if args.mix == "norepeat" else list(queries),
+                                         "results": results}, indent=1) + "\n",
                              encoding="utf-8")
     return 1 if any(r["mismatches"] for r in results) else 0
 

@@ -50,6 +50,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=2, help="query worker processes (default: 2)")
     s.add_argument("--cache-size", default="128M", metavar="SIZE",
                    help="result cache bound, e.g. 64M or 1G; 0 disables it (default: 128M)")
+    s.add_argument("--poll", type=float, default=0.5, metavar="SECONDS",
+                   help="check the data folder for a new build this often; 0: never, only at SIGHUP (default: 0.5)")
+    s.add_argument("--max-body", default="2M", metavar="SIZE", help="largest request body, else 413 (default: 2M)")
+    s.add_argument("--max-url", default="16k", metavar="SIZE", help="longest request URL, else 414 (default: 16k)")
+    s.add_argument("--max-head", default="64k", metavar="SIZE",
+                   help="largest request line + headers, else 431 (default: 64k)")
+    s.add_argument("--max-query", default="1M", metavar="SIZE",
+                   help="longest query in characters, else 400 (default: 1M)")
+    s.add_argument("--max-depth", type=int, default=100,
+                   help="deepest nesting of brackets in a query, else 400 (default: 100)")
+    s.add_argument("--client-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="time a client has to send a request's head, and its body (default: 30)")
+    s.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True,
+                   help="log each request (default: on; --no-access-log saves CPU under heavy load)")
+    s.add_argument("--shutdown-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="at SIGTERM, time running requests have to finish (default: 60)")
     s.set_defaults(handler="kg.serve:main")
 
     q = sub.add_parser("query", help="run a SPARQL query against an endpoint (SPARQLWrapper)",

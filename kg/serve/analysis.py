@@ -1,7 +1,8 @@
 """A token-level look at a SPARQL request before any engine sees it.
 
-``analyse`` finds the operation's form (a query form, or ``"update"``), whether it uses ``SERVICE``
-and whether it names its own dataset (``FROM``/``FROM NAMED``). The lexer skips comments, strings and
+``analyse`` finds the operation's form (a query form, or ``"update"``), whether it uses ``SERVICE``,
+whether it names its own dataset (``FROM``/``FROM NAMED``) and how deep its brackets nest (a parser
+recursing 5,000 groups deep overflows its stack). The lexer skips comments, strings and
 IRIs, so a keyword inside a literal or an IRI does not count; it errs on the side of refusing:
 ``\\uXXXX`` escapes are also decoded (the SPARQL spec applies them before parsing), and an IRI-looking
 token that could really be ``<`` followed by ``SERVICE ?var`` (``FILTER(?a<1)SERVICE?x#>``, which
@@ -34,6 +35,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _HIDDEN_SERVICE = re.compile(r"[).\]]SERVICE[?$]", re.IGNORECASE)
+_OPEN, _CLOSE = frozenset("{(["), frozenset("})]")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -44,6 +46,7 @@ class Shape:
     form: str | None
     uses_service: bool
     names_dataset: bool
+    depth: int = 0
 
 
 def analyse(text: str) -> Shape:
@@ -52,7 +55,7 @@ def analyse(text: str) -> Shape:
         decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
         other = _scan(decoded)
         shape = Shape(shape.form or other.form, shape.uses_service or other.uses_service,
-                      shape.names_dataset or other.names_dataset)
+                      shape.names_dataset or other.names_dataset, max(shape.depth, other.depth))
     return shape
 
 
@@ -65,9 +68,17 @@ def tokens(text: str) -> Iterator[re.Match[str]]:
 def _scan(text: str) -> Shape:
     form: str | None = None
     service = dataset = False
+    depth = deepest = 0
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
-        if kind == "iri" and _HIDDEN_SERVICE.search(m.group()):
+        if kind == "other":
+            c = m.group()
+            if c in _OPEN:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif c in _CLOSE:
+                depth -= 1
+        elif kind == "iri" and _HIDDEN_SERVICE.search(m.group()):
             service = True
         elif kind == "word":
             word = m.group().upper()
@@ -79,7 +90,7 @@ def _scan(text: str) -> Shape:
                 form = word
             elif form is None and word in UPDATE_FORMS:
                 form = "update"
-    return Shape(form, service, dataset)
+    return Shape(form, service, dataset, deepest)
 
 
 def normalise(text: str) -> str:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 import signal
 from dataclasses import dataclass, field
 from itertools import islice
@@ -38,7 +39,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg.serve.analysis import analyse
+from kg.serve.analysis import Shape, analyse
 from kg.serve.negotiation import GRAPHS, RESULTS, choose
 
 log = logging.getLogger("kg.serve")
@@ -58,6 +59,21 @@ class QueryError(Exception):
 
 class QuerySyntaxError(QueryError):
     status = 400
+
+
+class QueryTooComplex(QuerySyntaxError):
+    """A query longer or more deeply nested than the server accepts (refused before any worker sees it)."""
+
+
+def check_query(sparql: str, max_chars: int, max_depth: int) -> Shape:
+    """``sparql``'s shape (``analyse``); ``QueryTooComplex`` when it is over ``max_chars`` characters or
+    its brackets nest deeper than ``max_depth``."""
+    if len(sparql) > max_chars:
+        raise QueryTooComplex(f"the query has {len(sparql)} characters; this server accepts at most {max_chars}")
+    shape = analyse(sparql)
+    if shape.depth > max_depth:
+        raise QueryTooComplex(f"the query nests brackets {shape.depth} deep; this server accepts at most {max_depth}")
+    return shape
 
 
 class QueryTimeout(QueryError):
@@ -217,7 +233,8 @@ class _Request:
 
 
 def _worker(conn: Connection, source: Source) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
+    for sig in (signal.SIGINT, signal.SIGTERM):  # the server stops its workers itself, after its last request
+        signal.signal(sig, signal.SIG_IGN)
     try:
         store = _open(source)
     except Exception as e:  # noqa: BLE001 - reported to the parent as a load failure
@@ -309,8 +326,11 @@ class _Worker:
             loop.remove_reader(fd)
             if not done.done():
                 try:
+                    os.set_blocking(fd, True)  # uvloop's add_reader made it non-blocking; a message is read whole
                     done.set_result(self.conn.recv())
-                except (EOFError, OSError):
+                except (EOFError, OSError) as e:
+                    log.error("kg serve: query worker %s died (exit code %s): %r", self.process.pid,
+                              self.process.exitcode, e)
                     done.set_exception(EngineError("the query worker died (out of memory?)"))
 
         loop.add_reader(fd, readable)
@@ -318,6 +338,10 @@ class _Worker:
             return await done
         finally:
             loop.remove_reader(fd)
+
+    def send(self, request: _Request) -> None:
+        os.set_blocking(self.conn.fileno(), True)
+        self.conn.send(request)
 
     def kill(self) -> None:
         self.process.kill()
@@ -329,7 +353,8 @@ class _Worker:
 class EmbeddedEngine(PlainResults):
     """pyoxigraph in ``workers`` processes; ``timeout`` and ``max_results`` bound each query; relative IRIs
     in queries resolve against ``base_iri`` (the data's base, so ``<id/country/malta>`` works); at most
-    ``max_queued`` requests wait for a worker, each at most ``queue_timeout`` seconds."""
+    ``max_queued`` requests wait for a worker, each at most ``queue_timeout`` seconds; a query over
+    ``max_query`` characters or ``max_depth`` brackets deep is refused (``check_query``)."""
 
     source: Source
     workers: int = 2
@@ -338,6 +363,8 @@ class EmbeddedEngine(PlainResults):
     base_iri: str | None = None
     max_queued: int = 64
     queue_timeout: float = 30.0
+    max_query: int = 2**20
+    max_depth: int = 100
     _idle: asyncio.Queue[_Worker] = field(default_factory=asyncio.Queue, init=False)
     _waiting: int = field(default=0, init=False)
     _all: set[_Worker] = field(default_factory=set, init=False)
@@ -382,16 +409,17 @@ class EmbeddedEngine(PlainResults):
 
     async def query(self, sparql: str, *, accept: str = JSON_RESULTS, default_graph_uris: Sequence[str] = (),
                     named_graph_uris: Sequence[str] = (), timeout: float | None = None) -> EngineResult:
+        shape = check_query(sparql, self.max_query, self.max_depth)
         given = bool(default_graph_uris or named_graph_uris)
         request = _Request(sparql, accept, tuple(default_graph_uris) if given else None,
                            tuple(named_graph_uris) if given else None,
-                           union=not given and not analyse(sparql).names_dataset, max_results=self.max_results,
+                           union=not given and not shape.names_dataset, max_results=self.max_results,
                            base_iri=self.base_iri)
         limit = self.timeout if timeout is None else timeout
         worker = await self._acquire()
         try:
             async with asyncio.timeout(limit):  # counted from when a worker has the query
-                worker.conn.send(request)
+                worker.send(request)
                 reply = await worker.receive()
         except TimeoutError:
             self._replace(worker)
@@ -419,27 +447,12 @@ class EmbeddedEngine(PlainResults):
         finally:
             self._waiting -= 1
 
+    def alive(self) -> int:
+        """How many worker processes are running."""
+        return sum(w.process.is_alive() for w in self._all)
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
         for worker in list(self._all):
             self._discard(worker)
-
-
-async def open_engine(settings: Any) -> Engine:
-    """The engine ``settings`` ask for: the embedded one over ``settings.data_dir``, started, behind a result
-    cache unless ``settings.cache_size`` is 0 (a remote backend's data may change: it is not cached)."""
-    if settings.backend:
-        from kg.serve.remote_engine import RemoteEngine
-
-        return await RemoteEngine(settings.backend, timeout=settings.timeout, max_results=settings.max_results).start()
-    source = await asyncio.to_thread(resolve_source, settings.data_dir)
-    for line in source.skipped:
-        log.warning("kg serve: skipped %s", line)
-    engine = await EmbeddedEngine(source, workers=settings.workers, timeout=settings.timeout,
-                                  max_results=settings.max_results, base_iri=settings.base).start()
-    if settings.cache_size <= 0:
-        return engine
-    from kg.serve.cache import CachedEngine
-
-    return CachedEngine(engine, source.fingerprint, settings.cache_size)

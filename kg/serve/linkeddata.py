@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from kg.iris import ONTOLOGY_IRI
 from kg.publish import jsonld, prefixes
+from kg.serve.builds import current_build
 from kg.serve.negotiation import choose
 from kg.serve.pages import DATA_FORMATS, not_found, render, settings_base
 
@@ -83,7 +84,7 @@ def _valid_path(path: str) -> bool:
 async def resolve(request: Request, path: str) -> Response:
     """303 See Other to the page or the data of ``{base}id/{path}``, by Accept."""
     iri = f"{settings_base(request)}id/{path}"
-    if not _valid_path(path) or not await request.app.state.engine.ask(
+    if not _valid_path(path) or not await current_build(request).engine.ask(
             f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
         return not_found(request, iri)
     offers = (HTML, *RDF_FORMATS)
@@ -108,7 +109,7 @@ async def data(request: Request, path: str) -> Response:
         if media is None:
             return _not_acceptable(tuple(RDF_FORMATS))
     iri = f"{base}id/{path}"
-    triples = await construct(request.app.state.engine, describe_query(iri)) if _valid_path(path) else []
+    triples = await construct(current_build(request).engine, describe_query(iri)) if _valid_path(path) else []
     if not triples:
         return not_found(request, iri)
     headers["Link"] = _alternates(path)
@@ -118,7 +119,7 @@ async def data(request: Request, path: str) -> Response:
 # --- the ontology ------------------------------------------------------------------------------------
 
 def _data_dir(request: Request) -> Path:
-    return Path(request.app.state.settings.data_dir)
+    return current_build(request).path
 
 
 SECTION = re.compile(r'<div class="[^"]*\bentity\b[^"]*" id="([^"]+)">\s*<h3>.*?<code>([^<]+)</code>', re.S)
@@ -156,7 +157,7 @@ async def ontology(request: Request, ext: str | None = None) -> Response:
             return not_found(request, ONTOLOGY_IRI, "This build has no ontology documentation "
                              "(output/ontology/index.html); its RDF is at /ontology.ttl.")
         return HTMLResponse(ontology_docs(page, page.stat().st_mtime_ns), headers=headers)
-    triples = await construct(request.app.state.engine,
+    triples = await construct(current_build(request).engine,
                               f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{base}graph/ontology> {{ ?s ?p ?o }} }}")
     if not triples:
         return not_found(request, ONTOLOGY_IRI, "The store holds no ontology graph.")
@@ -175,7 +176,8 @@ async def ontology_file(request: Request, name: str) -> Response:
 @router.api_route("/.well-known/void", methods=GET_HEAD, include_in_schema=False)
 @router.api_route("/catalog", methods=GET_HEAD, include_in_schema=False)
 async def void(request: Request) -> Response:
-    """``void.ttl`` (VoID + DCAT) as Turtle, JSON-LD or N-Triples by Accept; HTML for browsers."""
+    """``void.ttl`` (VoID + DCAT) as Turtle, JSON-LD or N-Triples by Accept; HTML for browsers; the
+    dataset's ``schema:version`` is the id of the build answering (as in ``X-Build``)."""
     base = settings_base(request)
     path = _data_dir(request) / "void.ttl"
     if not path.is_file():
@@ -185,7 +187,7 @@ async def void(request: Request) -> Response:
     if media is None:
         return _not_acceptable(offers)
     headers = {"Vary": "Accept", "Link": '</dumps/void.ttl>; rel="alternate"; type="text/turtle"'}
-    turtle = path.read_bytes()
+    turtle = path.read_bytes() + f'\n<{base}dataset> <https://schema.org/version> "{current_build(request).id}" .\n'.encode()
     if media == HTML:
         page = render(request, "void.html", title="Dataset description (VoID and DCAT)", turtle=turtle.decode())
         page.headers.update(headers)

@@ -1,6 +1,6 @@
 """The pages a person sees: the landing page, an entity's page, the SPARQL editor, a helpful 404.
 
-Every figure comes from SPARQL through ``request.app.state.engine``; links to IRIs the project mints are
+Every figure comes from SPARQL through the request's build (``current_build``); links to IRIs the project mints are
 rewritten to this server's local paths (``{base}id/X`` → ``/page/X``), whatever host it runs on.
 """
 
@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from kg.iris import ONTOLOGY_IRI, WD
 from kg.paths import ONTOLOGY_DIR, ROOT
 from kg.publish import prefixes
+from kg.serve.builds import current_build
 from kg.serve.engine import JSON_RESULTS, QueryError
 
 HERE = Path(__file__).resolve().parent
@@ -274,7 +275,7 @@ def settings_base(request: Request) -> str:
 async def entity_page(request: Request, path: str) -> Response:
     base = settings_base(request)
     iri = f"{base}id/{path}"
-    entity = await describe(request.app.state.engine, iri, base)
+    entity = await describe(current_build(request).engine, iri, base)
     if entity is None:
         return not_found(request, iri)
     entity.data_links = {name: (f"/data/{quote(path)}.{ext}", media) for name, ext, media in DATA_FORMATS}
@@ -361,9 +362,9 @@ async def figures(engine: Any, base: str) -> dict[str, Any]:
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def landing(request: Request) -> HTMLResponse:
-    shapes = (Path(request.app.state.settings.data_dir) / "ontology" / "shapes.html").is_file()
+    shapes = (current_build(request).path / "ontology" / "shapes.html").is_file()
     return render(request, "index.html", title="OSCE press releases as linked data", examples=examples()[:4],
-                  shapes=shapes, **await figures(request.app.state.engine, settings_base(request)))
+                  shapes=shapes, **await figures(current_build(request).engine, settings_base(request)))
 
 
 async def warm(engine: Any, base: str) -> None:
@@ -432,7 +433,7 @@ async def query_page(request: Request, query: str | None = None, example: str | 
     run = bool(query or chosen)
     query = query or chosen or (items[0].query if items else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
     yasgui = yasgui_available() and editor != "plain"
-    result = await run_for_form(request.app.state.engine, query) if run and not yasgui else None
+    result = await run_for_form(current_build(request).engine, query) if run and not yasgui else None
     base = settings_base(request)
     return render(request, "query.html", title="SPARQL query", examples=items, query=query, run=run,
                   yasgui=yasgui, plain=editor == "plain", result=result, base=base, ontology=ONTOLOGY_IRI,

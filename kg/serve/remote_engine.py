@@ -29,7 +29,6 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg.serve.analysis import analyse
 from kg.serve.engine import (
     JSON_RESULTS,
     EngineError,
@@ -40,6 +39,7 @@ from kg.serve.engine import (
     QueryTimeout,
     ResultTooLarge,
     _results,
+    check_query,
     _term,
 )
 
@@ -81,11 +81,14 @@ def _truth(result: QueryBoolean | QuerySolutions) -> bool:
 
 @dataclass
 class RemoteEngine(PlainResults):
-    """Queries answered by ``endpoint``; ``timeout`` and ``max_results`` are the defaults per query."""
+    """Queries answered by ``endpoint``; ``timeout`` and ``max_results`` are the defaults per query; a
+    query over ``max_query`` characters or ``max_depth`` brackets deep is refused (``check_query``)."""
 
     endpoint: str
     timeout: float = 10.0
     max_results: int = 100_000
+    max_query: int = 2**20
+    max_depth: int = 100
     _client: httpx.AsyncClient | None = field(default=None, init=False)
 
     async def start(self) -> "RemoteEngine":
@@ -103,7 +106,7 @@ class RemoteEngine(PlainResults):
                     named_graph_uris: Sequence[str] = (), timeout: float | None = None) -> EngineResult:
         if self._client is None:
             raise EngineError("the remote engine is not started")
-        form = analyse(sparql).form
+        form = check_query(sparql, self.max_query, self.max_depth).form
         kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "ask" if form == "ASK" else "select"
         data: dict[str, str | list[str]] = {"query": sparql}
         if default_graph_uris:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.iris import DEFAULT_BASE
@@ -24,13 +24,31 @@ def byte_size(text: str) -> int:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one request may be: ``max_body`` bytes of body (else 413), ``max_url`` bytes of request target
+    (414), ``max_head`` bytes of request line and headers (431), a query of at most ``max_query`` characters
+    nested at most ``max_depth`` brackets deep (400, before any worker sees it); a client has
+    ``client_timeout`` seconds to send each request's head and body (then the connection is closed, or 408);
+    at SIGTERM running requests have ``shutdown_timeout`` seconds to finish."""
+
+    max_body: int = 2 * 2**20
+    max_url: int = 16 * 2**10
+    max_head: int = 64 * 2**10
+    max_query: int = 2**20
+    max_depth: int = 100
+    client_timeout: float = 30.0
+    shutdown_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Server settings. ``data_dir`` is a build's output folder, or any folder of RDF files.
 
     ``timeout`` (seconds) and ``max_results`` (solutions or triples) bound every query; ``workers`` is
     the number of query processes; ``backend`` is the URL of an external SPARQL endpoint, if any;
     ``cache_size`` bounds the result cache in bytes (0: no cache); answers say clients may keep them
-    ``cache_max_age`` seconds.
+    ``cache_max_age`` seconds. The data folder is checked for a new build every ``poll_interval``
+    seconds (0: never). Requests are bounded by ``limits``.
     """
 
     data_dir: Path
@@ -41,6 +59,8 @@ class Settings:
     workers: int = DEFAULT_WORKERS
     cache_size: int = DEFAULT_CACHE_SIZE
     cache_max_age: int = 300
+    poll_interval: float = 0.5
+    limits: Limits = field(default_factory=lambda: Limits())
 
     @classmethod
     def for_data(cls, data_dir: Path, **options: object) -> "Settings":

@@ -5,7 +5,7 @@ GET ``?query=``, POST form-encoded or ``application/sparql-query``; ``default-gr
 engine sees them. A GET without a query returns the Service Description (a browser is sent to ``/query``).
 Answers carry an ``ETag`` (a conditional GET with ``If-None-Match`` gets 304), ``Cache-Control`` and
 ``X-Cache`` (``hit``/``miss`` from the result cache, ``off`` without one); a 503 for a full queue has
-``Retry-After``.
+``Retry-After``. The Service Description names the build answering (``schema:version``, as ``X-Build``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from kg.serve.analysis import analyse
+from kg.serve.builds import current_build
 from kg.serve.cache import etag_of
 from kg.serve.engine import QueryError, ServerBusy
 from kg.serve.negotiation import ALIASES, FORMATS, GRAPHS, RESULTS, choose, prefers_html
@@ -126,7 +127,7 @@ async def _answer(request: Request, query: str, params: dict[str, list[str]]) ->
             NamedNode(iri)
         except ValueError as e:
             raise ProtocolError(400, f"not an IRI in the dataset parameters: {iri!r} ({e})") from None
-    result = await request.app.state.engine.query(query, accept=media,
+    result = await current_build(request).engine.query(query, accept=media,
                                                   default_graph_uris=graphs["default-graph-uri"],
                                                   named_graph_uris=graphs["named-graph-uri"])
     etag = result.etag or etag_of(result.body)
@@ -177,7 +178,8 @@ def _service_description(request: Request) -> Response:
             sd:feature sd:UnionDefaultGraph ;
             sd:resultFormat {formats} ;
             sd:defaultDataset <{request.app.state.settings.base}dataset> .
-        <{request.app.state.settings.base}dataset> a sd:Dataset .
+        <{request.app.state.settings.base}dataset> a sd:Dataset ;
+            <https://schema.org/version> "{current_build(request).id}" .
     """
     fmt = RdfFormat.from_media_type(media)
     body = serialize(parse(turtle, format=RdfFormat.TURTLE), format=fmt,
