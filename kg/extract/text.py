@@ -34,7 +34,7 @@ _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n
 # A header date line: "BELGRADE 7 April 2004", "Warsaw, 5 May 2010", "31 August 2011" (capitalised place words)
 _PLACE_WORD = r"[^\W\d_a-z][\w'’.\-]*"
 _DATE_LINE = re.compile(rf"^(?:(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}}),?\s+)?"
-                        rf"(?P<date>(?i:{DATE}))\s*$")
+                        rf"(?P<date>{DATE})\s*$")
 _NOTICE = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*\s[^a-z]*\s[^a-z]*[.:!]$")  # three words or more, in capitals
 _LISTING_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
