@@ -173,6 +173,8 @@ def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_C
     t = 0
     while t < end:
         if not _title_like(lines[t], stops):
+            if best and _running_text(lines[t]):
+                break  # into the body of a release already found
             t += 1
             continue
         c = _candidate(lines, t, known)
@@ -227,6 +229,11 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif (dateline := parse_dateline(line)) is not None:
             c.dateline = dateline
             break
+        elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
+            c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
+            j += 1
+        elif _running_text(line) and not is_caption(line):
+            break  # the body, without a dateline
         elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
             value, j = fm[2].strip(), j + 1
             k = next((k for k in range(j, min(j + 3, len(lines))) if lines[k].strip()), j)  # the value below
@@ -244,9 +251,6 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif nxt.endswith("Photo details") and goes_on(line):
             c.captions.append(f"{line} {' '.join(nxt.split())}")  # one caption over two lines
             j += 2
-        elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
-            c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
-            j += 1
         elif " " not in line and goes_on(line) or _is_label(line) or _chrome(line):
             c.label = c.label or _is_label(line)  # "Title / Press release / …", chrome ("Share"), a byline
             j += 1
