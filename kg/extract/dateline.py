@@ -17,14 +17,14 @@ MONTHS["sept"] = 9
 
 # month names in any case ("5 MAY 2010"): only the month is matched ignoring case (cheaper than the whole date)
 _MONTH = r"(?i:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_DASH = r"[-‐‑‒–—―−]"  # hyphen, hyphens, figure dash, en dash, em dash, horizontal bar, minus
+DASH = r"[-‐‑‒–—―−]"  # hyphen, hyphens, figure dash, en dash, em dash, horizontal bar, minus
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
 # "10 September 2008", "3-4 May 2010", "30 April - 2 May 2010", "12 July" (no year), "5th of June, 2008",
 # "September 10, 2008", "June 5th 2008", "2008-09-10", "05.06.2008" (day first, as written in Europe)
-_DMY = (rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*{_DASH}\s*{_DAY})?(?:\s+of)?\s+(?P<m>{_MONTH})"
-        rf"(?:\s*{_DASH}\s*{_DAY}\s+{_MONTH})?(?:,?\s+(?P<y>[12]\d{{3}}))?")
-_MDY = rf"(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*{_DASH}\s*{_DAY})?,?\s+(?P<y2>[12]\d{{3}})"
+_DMY = (rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*{DASH}\s*{_DAY})?(?:\s+of)?\s+(?P<m>{_MONTH})"
+        rf"(?:\s*{DASH}\s*{_DAY}\s+{_MONTH})?(?:,?\s+(?P<y>[12]\d{{3}}))?")
+_MDY = rf"(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*{DASH}\s*{_DAY})?,?\s+(?P<y2>[12]\d{{3}})"
 _ISO = r"(?P<iy>[12]\d{3})-(?P<im>\d\d)-(?P<id>\d\d)(?:T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?"
 _DOTTED = r"(?P<nd>\d{1,2})\.(?P<nm>\d{1,2})\.(?P<ny>[12]\d{3})"
 DATE = rf"{_WEEKDAY}(?:{_ISO}|{_DOTTED}|{_DMY}|{_MDY})"
@@ -35,16 +35,16 @@ _CWORD = r"[^\W\d_a-z]+(?:['’.-][^\W\d_a-z]*)*(?![a-z])"  # a whole word: not 
 _UPPER = rf"{_CWORD}(?:\s+{_CWORD})*"
 _CITIES = rf"{_UPPER}(?:\s*(?:/|,)\s*{_UPPER})*"
 # between the cities (and an optional country: "CORFU, Greece,") and the date: a comma, a dash or a space
-_BEFORE_DATE = rf"(?:,\s*(?P<country>[^\d,–—()]+?))?(?:\s*,\s*|\s*{_DASH}\s*|\s+)"
+_BEFORE_DATE = rf"(?:,\s*(?P<country>[^\d,–—()]+?))?(?:\s*,\s*|\s*{DASH}\s*|\s+)"
 # after the date: an optional note in brackets ("(OSCE)", "(Georgian and Spanish versions below.)"), then a dash,
 # a colon or a full stop before the text; the dash may be glued to the year ("2002- More")
 _NOTE = r"(?:\s*(?P<note>\([^()]{1,80}\)))?"
-_AFTER = rf"{_NOTE}\s*(?:--|{_DASH}|:|\.(?=\s)|(?<=\))(?=\s))"
+_AFTER = rf"{_NOTE}\s*(?:--|{DASH}|:|\.(?=\s)|(?<=\))(?=\s))"
 # "CORRECTION:", or a notice in capitals ending in a full stop ("PLEASE FIND BELOW THE CORRECT VERSION ... ."):
 # looked for only where a ":", "." or "!" comes before the date
 _LEAD = re.compile(r"(?:[A-Z][A-Z ]{2,}:\s*|[A-Z][A-Z'’,]*(?:\s+[A-Z][A-Z'’,]*){2,}[.!]\s+)")
 _CITY_FIRST = re.compile(rf"(?P<places>{_CITIES}){_BEFORE_DATE}(?P<date>{DATE}){_AFTER}\s*")
-_DATE_FIRST = re.compile(rf"(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{_DASH}+\s*")
+_DATE_FIRST = re.compile(rf"(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{DASH}+\s*")
 
 
 _DIGIT = re.compile(r"\d")
