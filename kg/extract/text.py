@@ -324,7 +324,7 @@ def _layout(lines: list[str], c: _Candidate) -> Layout:
     place = fields.get("place") or (c.date_line["place"] if c.date_line else None)
     form = "odihr" if c.tail else "newsroom" if c.date_line else "bare" if c.dateline else "fields"
     return Layout(form=form, content_type=fields.get("type") or c.label or "Press release",
-                  title=" ".join(lines[c.title].split()), date=date, place=place,
+                  title=lines[c.title].strip(), date=date, place=place,
                   sources=split_sources(fields.get("source", "")), body=body, captions=c.captions + captions,
                   fields_of_work=split_sources(fields.get("topics", "")))
 
