@@ -50,6 +50,13 @@ def test_place_and_date_line_then_caption_then_dateline():
     assert layout.body == [DATELINE, MORE]
 
 
+@pytest.mark.parametrize("line, place", [("ODESA 4 May 2017", "ODESA"), ("Odesa, 4 May 2017", "Odesa"),
+                                         ("ODESA – 4 May 2017", "ODESA"), ("4 May 2017, Odesa", "Odesa")])
+def test_date_lines_with_the_place_before_or_after(line, place):
+    layout = page(TITLE, line, MORE)
+    assert (layout.form, layout.date, layout.place, layout.body) == ("newsroom", "4 May 2017", place, [MORE])
+
+
 def test_captions_over_two_lines_and_credits_are_not_body():
     layout = page(TITLE, "(OSCE/Jane Roe)Judges listen to a lecture given by the",
                   "Head of the Project Co-ordinator. (OSCE/Jane Roe) Photo details",

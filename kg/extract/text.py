@@ -17,7 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 
-from kg.extract.dateline import DATE, Dateline, parse_dateline
+from kg.extract.dateline import DASH, DATE, Dateline, parse_dateline
 from kg.extract.layout import IMAGE, Layout, clean_body, goes_on, is_caption, split_sources
 from kg.extract.lexicon import alternation, section_content_type, terms
 from kg.record import ExtractionError
@@ -31,10 +31,12 @@ _ITEM = re.compile(r"^-\s+(.+)$")
 # Two lines not starting with "-", then a "- Label:" line (run on the text after a "\n"): the navigation's
 # hundreds of "- item" lines are skipped at C speed.
 _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n]*[A-Z][A-Za-z ]{1,20}:)")
-# A header date line: "BELGRADE 7 April 2004", "Warsaw, 5 May 2010", "31 August 2011" (capitalised place words)
+# A header date line: "BELGRADE 7 April 2004", "Warsaw, 5 May 2010", "LISBON – 22 January 2002",
+# "31 August 2011", "7 April 2004, Belgrade" (capitalised place words)
 _PLACE_WORD = r"[^\W\d_a-z][\w'’.\-]*"
-_DATE_LINE = re.compile(rf"^(?:(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}}),?\s+)?"
-                        rf"(?P<date>(?i:{DATE}))\s*$")
+_PLACE = rf"(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}})"
+_DATE_LINE = re.compile(rf"^(?:{_PLACE}(?:,|\s*{DASH})?\s+)?(?P<date>{DATE})\s*$")
+_DATE_PLACE_LINE = re.compile(rf"^(?P<date>{DATE})(?:,|\s*{DASH})\s*{_PLACE}$")
 _NOTICE = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*\s[^a-z]*\s[^a-z]*[.:!]$")  # three words or more, in capitals
 _LISTING_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
@@ -173,6 +175,8 @@ def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_C
     t = 0
     while t < end:
         if not _title_like(lines[t], stops):
+            if best and _running_text(lines[t]):
+                break  # into the body of a release already found
             t += 1
             continue
         c = _candidate(lines, t, known)
@@ -200,9 +204,14 @@ def _title_like(line: str, stops: bool = False) -> bool:
     s = line.strip()
     if not s or " " not in s or len(s) > MAX_TITLE or s[0] == "-" or s[-1] in ":;," or s[-1] == "." and not stops:
         return False
-    if is_caption(s) or IMAGE.match(s) or _DATE_LINE.match(s) or _known_field(s):
+    if is_caption(s) or IMAGE.match(s) or _date_line(s) or _known_field(s):
         return False
     return not (_lexicon_line("content_type", "section", "skip_link", "chrome").match(s) or _byline(s))
+
+
+def _date_line(line: str) -> re.Match[str] | None:
+    """A line holding only a date, with a place before or after it (groups ``date``, ``place``)."""
+    return _DATE_LINE.match(line) or _DATE_PLACE_LINE.match(line)
 
 
 def _known_field(line: str) -> re.Match[str] | None:
@@ -227,13 +236,18 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif (dateline := parse_dateline(line)) is not None:
             c.dateline = dateline
             break
+        elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
+            c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
+            j += 1
+        elif _running_text(line) and not is_caption(line):
+            break  # the body, without a dateline
         elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
             value, j = fm[2].strip(), j + 1
             k = next((k for k in range(j, min(j + 3, len(lines))) if lines[k].strip()), j)  # the value below
             if not value and k < len(lines) and _field_value(v := lines[k].strip()):
                 value, j = v.removeprefix("- ").strip(), k + 1
             c.fields.setdefault(given, value)
-        elif c.date_line is None and (dm := _DATE_LINE.match(line)):
+        elif c.date_line is None and (dm := _date_line(line)):
             c.date_line = dm
             j += 1
         elif is_caption(line):
@@ -244,9 +258,6 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif nxt.endswith("Photo details") and goes_on(line):
             c.captions.append(f"{line} {' '.join(nxt.split())}")  # one caption over two lines
             j += 2
-        elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
-            c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
-            j += 1
         elif " " not in line and goes_on(line) or _is_label(line) or _chrome(line):
             c.label = c.label or _is_label(line)  # "Title / Press release / …", chrome ("Share"), a byline
             j += 1
@@ -313,7 +324,7 @@ def _layout(lines: list[str], c: _Candidate) -> Layout:
     place = fields.get("place") or (c.date_line["place"] if c.date_line else None)
     form = "odihr" if c.tail else "newsroom" if c.date_line else "bare" if c.dateline else "fields"
     return Layout(form=form, content_type=fields.get("type") or c.label or "Press release",
-                  title=" ".join(lines[c.title].split()), date=date, place=place,
+                  title=lines[c.title].strip(), date=date, place=place,
                   sources=split_sources(fields.get("source", "")), body=body, captions=c.captions + captions,
                   fields_of_work=split_sources(fields.get("topics", "")))
 
