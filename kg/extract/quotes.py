@@ -108,10 +108,10 @@ def _is_speech(span: str, closed: bool) -> bool:
         return bool(words)
     if len(words) < MIN_WORDS:
         return False
+    if span.rstrip().endswith((".", ",", "!", "?", ":")):
+        return True  # a title does not end a sentence
     content = [w for w in words if len(w) > 3]  # title case leaves "in", "the", "of" in lower case
-    capitalised = sum(w[:1].isupper() for w in content)
-    return not (content and capitalised >= TITLE_SHARE * len(content)
-                and not span.rstrip().endswith((".", ",", "!", "?", ":")))
+    return not content or sum(w[:1].isupper() for w in content) < TITLE_SHARE * len(content)
 
 
 def _opens_with_quote(text: str) -> bool:
