@@ -28,6 +28,7 @@ from kg.record import Quote
 
 _PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
 _POSTS = post_patterns()  # (post key, pattern) from post_words.tsv: "the High Commissioner", "the Director", ...
+_ANY_POST = re.compile("|".join(f"(?P<post{i}>{pattern.pattern})" for i, (_, pattern) in enumerate(_POSTS)))
 MIN_WORDS = 4
 TITLE_SHARE = 0.6  # a quoted span with this share of capitalised longer words, no closing punctuation: a title
 _MARK = re.compile(r"[\"“”]")
@@ -151,11 +152,11 @@ class _Context:
         """The one person a post in ``window`` names: the one named with it in the release, else its one
         holder on the release's date (for the posts of ``post_words.tsv``); "" when a post is there but no
         one or several fit; None when there is no post."""
-        for key, pattern in _POSTS:
-            if (m := pattern.search(window)) is not None:
-                named = self.people.holders(m.group())
-                held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
-                return held[0] if len(held) == 1 else ""
+        if (m := _ANY_POST.search(window)) is not None:  # one search for every post: the leftmost
+            key = _POSTS[int(m.lastgroup.removeprefix("post"))][0]
+            named = self.people.holders(m.group())
+            held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
+            return held[0] if len(held) == 1 else ""
         phrases = post_phrases(window)
         for phrase in phrases:
             found = self.people.holders(phrase)
