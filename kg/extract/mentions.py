@@ -57,8 +57,8 @@ def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
     out: list[Mention] = []
     for text in texts:
         hits = [(m.start(), m.group()) for m in pattern.finditer(text)]
-        if _DASH_CAP.search(text):
-            hits = sorted(hits + _pair_hits(text, table))
+        if _DASH_CAP.search(text) and (pairs := _pair_hits(text, table)):
+            hits = sorted(hits + pairs)
         for at, name in hits:
             entity = table[name]
             if entity.iri in seen:

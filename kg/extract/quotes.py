@@ -40,8 +40,6 @@ Span = tuple[int, int]                # a quotation's text: start and end offset
 
 def quote_spans(text: str) -> list[Span]:
     """The top-level quotations of one paragraph (their text, without the marks), in order."""
-    if '"' not in text and "“" not in text and "”" not in text:
-        return []  # most paragraphs: no need to walk the marks
     spans: list[Span] = []
     depth, start = 0, 0
     for m in _MARK.finditer(text):
@@ -71,7 +69,7 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
 
     ``paragraphs`` are the texts ``people`` was found in (title first, dateline removed); indexes agree.
     """
-    spans = {pi: quote_spans(paragraphs[pi]) for pi in range(first, len(paragraphs))}
+    spans = {pi: quote_spans(paragraphs[pi]) for pi in range(first, len(paragraphs)) if _MARK.search(paragraphs[pi])}
     referents = sorted((pi, off, name) for pi, off, name in people.spans
                        if not any(a <= off < b for a, b in spans.get(pi, ())))
     ctx = _Context(paragraphs, people, holders, referents)
@@ -79,6 +77,9 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
     last: str | None = None          # the last speaker
     prev_attributed = False          # did the previous paragraph hold an attributed quote?
     for pi in range(first, len(paragraphs)):
+        if pi not in spans:  # most paragraphs hold no quotation mark
+            prev_attributed = False
+            continue
         text = paragraphs[pi]
         found = [(a, b) for a, b in spans[pi] if _is_speech(text[a:b], closed=b < len(text))]
         attributed_here = False
