@@ -4,8 +4,9 @@ Only the title and body are scanned (never the navigation). Each entity is repor
 surface form, in order of first appearance; its kind is the one it had on the release's date. Names that
 mean something else in releases too (the lexicon's ``unscanned_name``: "AI", "EC", "General Assembly")
 stay names of their entity but are not scanned for. A demonym after an ``ethnic_marker`` ("ethnic
-Albanian", "Kosovo Serb") names an ethnic group, not the country. A country named inside a longer name ("OSCE Mission
-to Moldova", "UN Interim Administration Mission in Kosovo") is no mention of it: the longest match wins.
+Albanian", "Kosovo Albanian") names an ethnic group, not the country; two demonyms joined by a hyphen
+("Tajik-Afghan border") name both countries. A country named inside a longer name ("OSCE Mission to
+Moldova", "UN Interim Administration Mission in Kosovo") is no mention of it: the longest match wins.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from kg.extract.lexicon import alternation, terms
+from kg.extract.lexicon import terms
 from kg.extract.trie import WordScanner
 from kg.record import Mention
 
@@ -36,27 +37,17 @@ def scanner(gazetteer: Any) -> tuple[WordScanner, dict[str, Any]]:
 
 
 @cache
-def _ethnic_re() -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-])(?:{alternation('ethnic_marker')})\s+$")
+def _ethnic_markers() -> tuple[str, ...]:
+    return tuple(f"{marker} " for marker in terms("ethnic_marker"))
 
 
 def _ethnic(text: str, at: int) -> bool:
     """Whether the demonym at ``at`` names an ethnic group ("ethnic Albanian", "Kosovo Serb"), not a country."""
-    return bool(_ethnic_re().search(text, max(0, at - 12), at))
+    return text.endswith(_ethnic_markers(), 0, at)
 
 
-_PAIR = re.compile(r"(?<![\w-])([A-Z][\w'’]+)-([A-Z][\w'’]+)(?![\w-])")  # "Tajik-Afghan border"
-
-
-def _hits(text: str, pattern: WordScanner, table: dict[str, Any]) -> list[tuple[int, str]]:
-    """(offset, surface form) of every name in ``text``, in order; the demonyms of a hyphenated pair
-    ("Tajik-Afghan", "Armenian-Azerbaijani") too, which the scanner's word edge leaves out."""
-    hits = [(m.start(), m.group()) for m in pattern.finditer(text)]
-    if "-" in text:
-        hits += [(m.start(k), m[k]) for m in _PAIR.finditer(text) for k in (1, 2)
-                 if m[k] in table and m[k] in table[m[k]].demonyms]
-        hits.sort()
-    return hits
+_PAIR = re.compile(r"([A-Z][\w'’]*)-([A-Z][\w'’]+)(?![\w-])")  # "Tajik-Afghan border"; left edge checked apart
+_DASH_CAP = re.compile(r"-[A-Z]")
 
 
 def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
@@ -65,14 +56,26 @@ def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
     seen: set[str] = set()
     out: list[Mention] = []
     for text in texts:
-        for at, name in _hits(text, pattern, table):
+        hits = [(m.start(), m.group()) for m in pattern.finditer(text)]
+        if _DASH_CAP.search(text) and (pairs := _pair_hits(text, table)):
+            hits = sorted(hits + pairs)
+        for at, name in hits:
             entity = table[name]
-            iri = str(entity.iri)
-            if iri in seen:
+            if entity.iri in seen:
                 continue
             kind = entity.kind_on(on)
             if kind is None or (name in entity.demonyms and _ethnic(text, at)):
                 continue
-            seen.add(iri)
-            out.append(Mention(name=name, kind=kind, iri=iri, wikidata=entity.wikidata or None))
+            seen.add(entity.iri)
+            out.append(Mention(name=name, kind=kind, iri=entity.iri, wikidata=entity.wikidata or None))
+    return out
+
+
+def _pair_hits(text: str, table: dict[str, Any]) -> list[tuple[int, str]]:
+    """The demonyms of hyphenated pairs ("Tajik-Afghan", "Armenian-Azerbaijani"), which the scanner's
+    word edge leaves out, with their offsets."""
+    out = []
+    for m in _PAIR.finditer(text):
+        if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "-")):
+            out += [(m.start(k), m[k]) for k in (1, 2) if m[k] in table and m[k] in table[m[k]].demonyms]
     return out

@@ -267,13 +267,14 @@ def _run_re() -> re.Pattern[str]:
     return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles}|{_CAP}\.)\s+)?{_CAPWORD})+")
 
 
-_INITIAL = re.compile(rf"{_CAP}\.")
-
-
 def _joint(word: str, particles: frozenset[str]) -> bool:
     """A word that may join name words without being one: a particle ("de") or an initial ("M.", after a
     first name only: "Robert M. Beecroft")."""
-    return word in particles or bool(_INITIAL.fullmatch(word))
+    return word in particles or _initial(word)
+
+
+def _initial(word: str) -> bool:
+    return len(word) == 2 and word[1] == "." and word[0].isupper()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -303,7 +304,7 @@ def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -
         while i < len(toks):
             j = i
             while j < len(toks) and (names[j] or (_joint(toks[j][0], particles) and j + 1 < len(toks) and names[j + 1]
-                                                  and (j - i == 1 if _INITIAL.fullmatch(toks[j][0]) else j > i))):
+                                                  and (j - i == 1 if _initial(toks[j][0]) else j > i))):
                 j += 1
             if j - i >= 2 and (j == len(toks) or _joint(toks[j][0], particles)):
                 start, end = toks[i][1], toks[j - 1][2]

@@ -28,6 +28,7 @@ from kg.record import Quote
 
 _PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
 _POSTS = post_patterns()  # (post key, pattern) from post_words.tsv: "the High Commissioner", "the Director", ...
+_ANY_POST = re.compile("|".join(f"(?P<post{i}>{pattern.pattern})" for i, (_, pattern) in enumerate(_POSTS)))
 MIN_WORDS = 4
 TITLE_SHARE = 0.6  # a quoted span with this share of capitalised longer words, no closing punctuation: a title
 _MARK = re.compile(r"[\"“”]")
@@ -39,8 +40,6 @@ Span = tuple[int, int]                # a quotation's text: start and end offset
 
 def quote_spans(text: str) -> list[Span]:
     """The top-level quotations of one paragraph (their text, without the marks), in order."""
-    if '"' not in text and "“" not in text and "”" not in text:
-        return []  # most paragraphs: no need to walk the marks
     spans: list[Span] = []
     depth, start = 0, 0
     for m in _MARK.finditer(text):
@@ -70,7 +69,7 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
 
     ``paragraphs`` are the texts ``people`` was found in (title first, dateline removed); indexes agree.
     """
-    spans = {pi: quote_spans(paragraphs[pi]) for pi in range(first, len(paragraphs))}
+    spans = {pi: quote_spans(paragraphs[pi]) for pi in range(first, len(paragraphs)) if _MARK.search(paragraphs[pi])}
     referents = sorted((pi, off, name) for pi, off, name in people.spans
                        if not any(a <= off < b for a, b in spans.get(pi, ())))
     ctx = _Context(paragraphs, people, holders, referents)
@@ -78,6 +77,9 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
     last: str | None = None          # the last speaker
     prev_attributed = False          # did the previous paragraph hold an attributed quote?
     for pi in range(first, len(paragraphs)):
+        if pi not in spans:  # most paragraphs hold no quotation mark
+            prev_attributed = False
+            continue
         text = paragraphs[pi]
         found = [(a, b) for a, b in spans[pi] if _is_speech(text[a:b], closed=b < len(text))]
         attributed_here = False
@@ -108,10 +110,10 @@ def _is_speech(span: str, closed: bool) -> bool:
         return bool(words)
     if len(words) < MIN_WORDS:
         return False
+    if span.rstrip().endswith((".", ",", "!", "?", ":")):
+        return True  # a title does not end a sentence
     content = [w for w in words if len(w) > 3]  # title case leaves "in", "the", "of" in lower case
-    capitalised = sum(w[:1].isupper() for w in content)
-    return not (content and capitalised >= TITLE_SHARE * len(content)
-                and not span.rstrip().endswith((".", ",", "!", "?", ":")))
+    return not content or sum(w[:1].isupper() for w in content) < TITLE_SHARE * len(content)
 
 
 def _opens_with_quote(text: str) -> bool:
@@ -151,11 +153,11 @@ class _Context:
         """The one person a post in ``window`` names: the one named with it in the release, else its one
         holder on the release's date (for the posts of ``post_words.tsv``); "" when a post is there but no
         one or several fit; None when there is no post."""
-        for key, pattern in _POSTS:
-            if (m := pattern.search(window)) is not None:
-                named = self.people.holders(m.group())
-                held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
-                return held[0] if len(held) == 1 else ""
+        if (m := _ANY_POST.search(window)) is not None:  # one search for every post: the leftmost
+            key = _POSTS[int(m.lastgroup.removeprefix("post"))][0]
+            named = self.people.holders(m.group())
+            held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
+            return held[0] if len(held) == 1 else ""
         phrases = post_phrases(window)
         for phrase in phrases:
             found = self.people.holders(phrase)
