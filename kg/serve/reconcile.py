@@ -1,11 +1,11 @@
 """``/reconcile``: the W3C Entity Reconciliation API 0.2 (as OpenRefine speaks it) over the served graph.
 
 What can be matched: people, participating States, Partners for Co-operation, field operations,
-institutions and other OSCE structures (not posts or chairpersonships), outside organisations and
-places, read through the request's engine with seven small SPARQL queries (answered from the result
-cache while the build lasts; the index made from them is kept while their ETags stay the same).
-Candidate ids are the graph's IRIs; an entity's Wikidata QID is its ``wikidata`` property, in its
-description and on its preview.
+institutions and other OSCE structures (not posts or chairpersonships), outside organisations, places
+and territories (Kosovo), read through the request's engine with seven small SPARQL queries (answered
+from the result cache while the build lasts; the index made from them is kept while their ETags stay
+the same). Candidate ids are the graph's IRIs; an entity's Wikidata QID is its ``wikidata`` property,
+in its description and on its preview.
 
 Scores (0-100): the query is a label or alias as written: 100; the same after case, diacritics,
 punctuation and a leading "the" are folded (``kg.reference.normalise``): 90; else the share of words in
@@ -42,7 +42,8 @@ OSCE, SCHEMA = ONTOLOGY_IRI + "#", "https://schema.org/"
 PREFIXES = {"osce:": OSCE, "schema:": SCHEMA}
 # The types a column can be reconciled against, in the order the manifest offers them.
 TYPES = (SCHEMA + "Person", OSCE + "ParticipatingState", OSCE + "PartnerForCooperation", OSCE + "FieldOperation",
-         OSCE + "Institution", OSCE + "OSCEStructure", OSCE + "ExternalOrganisation", SCHEMA + "Place")
+         OSCE + "Institution", OSCE + "OSCEStructure", OSCE + "ExternalOrganisation", SCHEMA + "Place",
+         OSCE + "Territory")
 PROPERTIES = {  # id → (name, description)
     "wikidata": ("Wikidata item", "the entity's Wikidata QID (Q233) or IRI (owl:sameAs)"),
     "country": ("country", "a field operation's host State, a person's nationality or a country a role names"),
