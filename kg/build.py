@@ -645,8 +645,9 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
             times.update({f"{k} (cpu)": stage_times[k] for k in (*STAGES, "render")})
             t = time.perf_counter()
             published = [e for e in entries if e.stage is None]
-            indexing = _start_index(tmp / search.INDEX, out / search.INDEX, published, prev.fingerprint, prepared,
-                                    minter)
+            missing = search.fts5_missing()
+            indexing = None if missing else _start_index(tmp / search.INDEX, out / search.INDEX, published,
+                                                         prev.fingerprint, prepared, minter)
             shared_lines = b"".join(sorted({line for e in published for line in e.shared.splitlines(keepends=True)}))
             final = render_final({graph: shared_lines, **{g: nt.encode() for g, nt in shared["graphs"].items()}}, base)
             if loader:
@@ -684,9 +685,12 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
         times["publish"] = time.perf_counter() - t
         t = time.perf_counter()
-        indexed = _finish_index(*indexing)
-        notes.append(f"search index {'written' if indexed.anew else 'updated'} in {indexed.seconds:.2f}s (alongside "
-                     f"the dumps): {indexed.added} releases added, {indexed.removed} removed, {indexed.kept} kept")
+        if indexing is None:
+            notes.append(f"search index not written: {missing}")
+        else:
+            indexed = _finish_index(*indexing)
+            notes.append(f"search index {'written' if indexed.anew else 'updated'} in {indexed.seconds:.2f}s (alongside "
+                         f"the dumps): {indexed.added} releases added, {indexed.removed} removed, {indexed.kept} kept")
         times["search (wait)"] = time.perf_counter() - t
         t = time.perf_counter()
         cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): e for e in entries if e.sha256},

@@ -332,3 +332,10 @@ def test_country_page_lists_releases_newest_first_with_pages(generated):
     assert httpx.get(generated.url + within.replace("/search", "/search.json", 1)).json()["total"] == n
     names = first.select("section[aria-labelledby=releases] ol.top a")
     assert names and all(httpx.get(generated.url + a["href"]).status_code == 200 for a in names[:3])
+
+
+def test_fts5_is_checked_before_indexing(monkeypatch):
+    assert search.fts5_missing() is None  # this Python's SQLite has FTS5 and the porter tokenizer
+    monkeypatch.setattr(search, "TOKENIZE", "no_such_tokenizer")
+    reason = search.fts5_missing()
+    assert reason and "no_such_tokenizer" in reason  # kg build then notes it and publishes without an index
