@@ -339,3 +339,15 @@ def test_fts5_is_checked_before_indexing(monkeypatch):
     monkeypatch.setattr(search, "TOKENIZE", "no_such_tokenizer")
     reason = search.fts5_missing()
     assert reason and "no_such_tokenizer" in reason  # kg build then notes it and publishes without an index
+
+
+def test_a_build_without_an_index_still_serves(judged, start_server, tmp_path):
+    older = tmp_path / "older"
+    shutil.copytree(judged, older, ignore=shutil.ignore_patterns("search"))
+    server = start_server(older)
+    r = httpx.get(server.url + "/search.json", params={"q": "Roma"})
+    assert r.status_code == 503 and "run kg build" in r.json()["error"]
+    page = httpx.get(server.url + "/page/country/georgia")
+    assert page.status_code == 200 and 'id="releases"' not in page.text and "incoming" in page.text
+    bad = httpx.post(server.endpoint, data={"query": TEXT_MATCH}, headers={"Accept": "application/sparql-results+json"})
+    assert bad.status_code == 503 and "textMatch" in bad.text
