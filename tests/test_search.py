@@ -266,7 +266,7 @@ def test_a_rebuild_reindexes_only_the_changed_page(tmp_path):
     changed = sorted(pages.glob("*.txt"))[0]
     changed.write_text(changed.read_text(encoding="utf-8").rstrip("\n") + " Quokkas were discussed.\n", encoding="utf-8")
     run = _build(pages, out)
-    assert re.search(r"search index updated in [\d.]+s \(alongside the dumps\): 1 releases added, 1 removed, 1 kept",
+    assert re.search(r"search index updated in [\d.]+s \(alongside the rest\): 1 releases added, 1 removed, 1 kept",
                      run.stderr), run.stderr
     con, cat = search.open_index(out / search.INDEX)
     assert [h.title for h in search.search(con, cat, search.Query("quokka")).hits] == \
@@ -282,7 +282,7 @@ def test_a_rebuild_reindexes_only_the_changed_page(tmp_path):
         assert a.facets == b.facets
     changed.unlink()
     run = _build(pages, out)
-    assert re.search(r"search index updated in [\d.]+s \(alongside the dumps\): 0 releases added, 1 removed, 1 kept",
+    assert re.search(r"search index updated in [\d.]+s \(alongside the rest\): 0 releases added, 1 removed, 1 kept",
                      run.stderr), run.stderr
     con3, cat3 = search.open_index(out / search.INDEX)
     assert search.search(con3, cat3, search.Query("quokka")).total == 0
