@@ -446,11 +446,14 @@ def _build_json(base: str, entries: list[Entry], counts: dict[str, int], date: s
 def _start_index(path: Path, previous: Path, published: list[Entry], fingerprint: str, prepared: Prepared | None,
                  minter: Minter) -> tuple[Any, Any]:
     """Write the search index of the published releases (updated from the previous build's where it can
-    be) in a forked child, while the parent writes the dumps; ``_finish_index`` waits for it."""
+    be) in a forked child, while the parent writes the rest; ``_finish_index`` waits for it."""
     def names() -> search.Names:
         return search.Names.of(prepared.gazetteer if prepared else Gazetteer.load(minter), minter.base)
 
     def child(send: Any) -> None:
+        keep = send.fileno()  # close what else the parent had open: the store loader must see its pipe's end
+        os.closerange(3, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
         try:
             t = time.perf_counter()
             releases = ((buildcache.key(e.sha256, e.path), e.iri, e.release) for e in published if e.iri)
@@ -647,8 +650,9 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
             times.update({f"{k} (cpu)": stage_times[k] for k in (*STAGES, "render")})
             t = time.perf_counter()
             published = [e for e in entries if e.stage is None]
-            indexing = _start_index(tmp / search.INDEX, out / search.INDEX, published, prev.fingerprint, prepared,
-                                    minter)
+            missing = search.fts5_missing()
+            indexing = None if missing else _start_index(tmp / search.INDEX, out / search.INDEX, published,
+                                                         prev.fingerprint, prepared, minter)
             shared_lines = b"".join(sorted({line for e in published for line in e.shared.splitlines(keepends=True)}))
             final = render_final({graph: shared_lines, **{g: nt.encode() for g, nt in shared["graphs"].items()}}, base)
             if loader:
@@ -684,18 +688,11 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
         counts = {"pages": len(entries), "published": len(published), "rejected": len(entries) - len(published),
                   "reused": len(found), "triples": dataset.triples}
         write_atomic(tmp / "build.json", _build_json(base, entries, counts, date))
-        times["publish"] = time.perf_counter() - t
-        t = time.perf_counter()
-        indexed = _finish_index(*indexing)
-        notes.append(f"search index {'written' if indexed.anew else 'updated'} in {indexed.seconds:.2f}s (alongside "
-                     f"the dumps): {indexed.added} releases added, {indexed.removed} removed, {indexed.kept} kept")
-        times["search (wait)"] = time.perf_counter() - t
-        t = time.perf_counter()
         cache = buildcache.Cache(prev.fingerprint, {buildcache.key(e.sha256, e.path): e for e in entries if e.sha256},
                                  shared, new_layout, objects, totals, shared_lines, signatures, prepared)
         buildcache.save(cache, tmp / buildcache.FOLDER)
         write_checksums(tmp, digests)
-        times["publish"] += time.perf_counter() - t
+        times["publish"] = time.perf_counter() - t
         t = time.perf_counter()
         if prev.shared is not None and (out / "ontology").is_dir():
             shutil.copytree(out / "ontology", tmp / "ontology")  # same fingerprint: same ontology and shapes
@@ -716,6 +713,14 @@ def build(seeds: Path, out: Path, base: str, jobs: int = 0, progress: bool = Fal
             notes.append(f"store updated from the previous build's: {len(removed)} releases' triples removed, "
                          f"{len(added)} releases' added")
         times["store"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if indexing is None:
+            notes.append(f"search index not written: {missing}")
+        else:
+            indexed = _finish_index(*indexing)
+            notes.append(f"search index {'written' if indexed.anew else 'updated'} in {indexed.seconds:.2f}s (alongside "
+                         f"the rest): {indexed.added} releases added, {indexed.removed} removed, {indexed.kept} kept")
+        times["search (wait)"] = time.perf_counter() - t
         replace_dir(tmp, out, detach=True)  # the previous output is deleted in the background
         swapped = True
     finally:

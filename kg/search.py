@@ -137,6 +137,18 @@ def document(key: str, iri: str, record: dict[str, Any], names: Names) -> Doc:
 
 # --- writing -----------------------------------------------------------------------------------------
 
+def fts5_missing() -> str | None:
+    """Why this Python's SQLite cannot hold the index (no FTS5 or no porter tokenizer), or None."""
+    con = sqlite3.connect(":memory:")
+    try:
+        con.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZE}')")
+    except sqlite3.OperationalError as e:
+        return f"SQLite {sqlite3.sqlite_version} cannot make the text index ({e})"
+    finally:
+        con.close()
+    return None
+
+
 @dataclass(frozen=True)
 class Written:
     added: int

@@ -266,7 +266,7 @@ def test_a_rebuild_reindexes_only_the_changed_page(tmp_path):
     changed = sorted(pages.glob("*.txt"))[0]
     changed.write_text(changed.read_text(encoding="utf-8").rstrip("\n") + " Quokkas were discussed.\n", encoding="utf-8")
     run = _build(pages, out)
-    assert re.search(r"search index updated in [\d.]+s \(alongside the dumps\): 1 releases added, 1 removed, 1 kept",
+    assert re.search(r"search index updated in [\d.]+s \(alongside the rest\): 1 releases added, 1 removed, 1 kept",
                      run.stderr), run.stderr
     con, cat = search.open_index(out / search.INDEX)
     assert [h.title for h in search.search(con, cat, search.Query("quokka")).hits] == \
@@ -282,7 +282,7 @@ def test_a_rebuild_reindexes_only_the_changed_page(tmp_path):
         assert a.facets == b.facets
     changed.unlink()
     run = _build(pages, out)
-    assert re.search(r"search index updated in [\d.]+s \(alongside the dumps\): 0 releases added, 1 removed, 1 kept",
+    assert re.search(r"search index updated in [\d.]+s \(alongside the rest\): 0 releases added, 1 removed, 1 kept",
                      run.stderr), run.stderr
     con3, cat3 = search.open_index(out / search.INDEX)
     assert search.search(con3, cat3, search.Query("quokka")).total == 0
@@ -332,3 +332,22 @@ def test_country_page_lists_releases_newest_first_with_pages(generated):
     assert httpx.get(generated.url + within.replace("/search", "/search.json", 1)).json()["total"] == n
     names = first.select("section[aria-labelledby=releases] ol.top a")
     assert names and all(httpx.get(generated.url + a["href"]).status_code == 200 for a in names[:3])
+
+
+def test_fts5_is_checked_before_indexing(monkeypatch):
+    assert search.fts5_missing() is None  # this Python's SQLite has FTS5 and the porter tokenizer
+    monkeypatch.setattr(search, "TOKENIZE", "no_such_tokenizer")
+    reason = search.fts5_missing()
+    assert reason and "no_such_tokenizer" in reason  # kg build then notes it and publishes without an index
+
+
+def test_a_build_without_an_index_still_serves(judged, start_server, tmp_path):
+    older = tmp_path / "older"
+    shutil.copytree(judged, older, ignore=shutil.ignore_patterns("search"))
+    server = start_server(older)
+    r = httpx.get(server.url + "/search.json", params={"q": "Roma"})
+    assert r.status_code == 503 and "run kg build" in r.json()["error"]
+    page = httpx.get(server.url + "/page/country/georgia")
+    assert page.status_code == 200 and 'id="releases"' not in page.text and "incoming" in page.text
+    bad = httpx.post(server.endpoint, data={"query": TEXT_MATCH}, headers={"Accept": "application/sparql-results+json"})
+    assert bad.status_code == 503 and "textMatch" in bad.text

@@ -43,8 +43,8 @@ def query_of(params: list[tuple[str, str]]) -> search.Query:
 
     get = dict(params)
     filters = tuple(dict.fromkeys((k, v) for k, v in params if k in FILTERS and v))
-    return search.Query(get.get("q", "").strip(), filters, get.get("sort") or "relevance", number("page", 1),
-                        number("size", 20))
+    return search.Query(get.get("q", "").strip(), filters, get.get("sort") or search.Query.sort, number("page", 1),
+                        number("size", search.Query.size))
 
 
 def _run(path: Path, query: search.Query, names: int = 0, facet_limit: int = 10) -> search.Results:
@@ -56,14 +56,14 @@ def _run(path: Path, query: search.Query, names: int = 0, facet_limit: int = 10)
 
 
 def href(query: search.Query, *, add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None,
-         page: int | None = None, sort: str | None = None) -> str:
-    """The ``/search`` URL of ``query`` with a filter added or removed, another page or sort."""
+         page: int | None = None) -> str:
+    """The ``/search`` URL of ``query`` with a filter added or removed, or another page."""
     filters = [f for f in query.filters if f != remove] + ([add] if add and add not in query.filters else [])
     params = [("q", query.q)] if query.q else []
     params += filters
-    if (sort or query.sort) != "relevance":
-        params.append(("sort", sort or query.sort))
-    if query.size != 20:
+    if query.sort != search.Query.sort:
+        params.append(("sort", query.sort))
+    if query.size != search.Query.size:
         params.append(("size", str(query.size)))
     if page and page > 1:
         params.append(("page", str(page)))
