@@ -147,3 +147,10 @@ def test_stale_snapshots_of_dead_servers_are_removed(one_then_two, start_server)
     (stale / "x").write_text("left behind")
     start_server(out)
     assert not stale.exists() and len(os.listdir(snapshots)) == 1
+
+
+def test_a_missing_folder_is_one_line_and_exit_1(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--data", str(tmp_path / "absent"), "--port", "0"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and run.stderr.strip().endswith("absent: no such folder")
+    assert not (tmp_path / ".kg-serve-absent").exists()

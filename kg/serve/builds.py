@@ -154,6 +154,8 @@ async def open_build(settings: Settings) -> Build:
         engine = await RemoteEngine(settings.backend, timeout=settings.timeout, max_results=settings.max_results,
                                     max_query=settings.limits.max_query, max_depth=settings.limits.max_depth).start()
         return Build(data_dir, "backend", engine)
+    if not data_dir.is_dir():
+        raise EngineError(f"{data_dir}: no such folder")
     try:
         snap: Path | None = await asyncio.to_thread(snapshot, data_dir, data_dir.parent / SNAPSHOTS.format(name=data_dir.name))
     except FileNotFoundError as e:
@@ -299,7 +301,7 @@ class Builds:
         """What a monitor needs: the current build, its workers and store, builds still finishing requests."""
         build = self.current
         return {"status": "ok" if build.workers_alive() or self.settings.backend else "degraded",
-                "build": build.id, "data": str(self.settings.data_dir), "store_bytes": build.store_bytes,
+                "build": build.id, "store_bytes": build.store_bytes,
                 "workers": self.settings.workers if not self.settings.backend else 0,
                 "workers_alive": build.workers_alive(),
                 "draining": [{"build": b.id, "requests": b.users} for b in self._draining]}
