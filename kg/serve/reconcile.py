@@ -31,10 +31,7 @@ from kg.iris import ONTOLOGY_IRI, WD
 from kg.reference import normalise
 from kg.serve.engine import JSON_RESULTS, QueryError
 
-try:  # a server that follows new builds gives each request its build (kg.serve.builds, branch "serve")
-    from kg.serve.builds import current_build
-except ModuleNotFoundError:  # a server with one engine for its life: app.state.engine
-    current_build = None
+from kg.serve.builds import current_build
 
 router = APIRouter(prefix="/reconcile")
 
@@ -302,8 +299,8 @@ def _valid(q: Any) -> bool:
 # --- the routes ----------------------------------------------------------------------------------------
 
 def _engine(request: Request) -> Any:
-    """The engine answering ``request``: its build's, or the app's one engine."""
-    return current_build(request).engine if current_build is not None else request.app.state.engine
+    """The engine of the build answering ``request``."""
+    return current_build(request).engine
 
 
 def _service_root(request: Request) -> str:

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from kg import search
 import kg.serve.pages as pages
+from kg.serve.builds import current_build
 from kg.serve.negotiation import choose
 
 router = APIRouter()
@@ -28,8 +29,8 @@ ENTITY_PAGE_SIZE = 20
 
 
 def index_for(request: Request) -> Path:
-    """Where the search index of the build this server answers from is."""
-    return Path(request.app.state.settings.data_dir) / search.INDEX
+    """Where the search index of the build answering ``request`` is (its snapshot's, held until the response is sent)."""
+    return current_build(request).path / search.INDEX
 
 
 def query_of(params: list[tuple[str, str]]) -> search.Query:
