@@ -132,6 +132,8 @@ class _Candidate:
     dateline: Dateline | None = None
     captions: list[str] = field(default_factory=list)
     notice: str | None = None      # a notice in capitals on its own line before the dateline
+    standfirst: str | None = None  # a subtitle or standfirst between the title and the dateline
+    date_above: bool = False       # the date line stands above the title
     end: int | None = None         # line index of a field block closing the body ("Issued on:" …), if any
     tail: dict[str, str] = field(default_factory=dict)     # that block's fields
 
@@ -146,7 +148,7 @@ class _Candidate:
         title. A release needs 2 and a date source."""
         s = 3 if self.dateline or self.fields.get("date") else 0
         if self.date_line:
-            s = max(s, 2 if self.date_line["place"] else 1)
+            s = max(s, 2 if self.date_line["place"] or self.date_above else 1)
         s = max(s, 1 if self.tail.get("date") else 0)
         return s + (self.label is not None) if self.dated else 0
 
@@ -227,6 +229,9 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     on the same or the next non-blank line), one date line; the first other line starts the body, and the first
     closing field line after it (of ``known``) ends it."""
     c = _Candidate(title=t, body=t + 1, label=_label_above(lines, t))
+    above = _date_above(lines, t)
+    if above:
+        c.label = c.label or _label_above(lines, above[0])
     j = t + 1
     while j < len(lines):
         line = " ".join(lines[j].split())
@@ -240,7 +245,9 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
             c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
             j += 1
         elif _running_text(line) and not is_caption(line):
-            break  # the body, without a dateline
+            if not _standfirst(lines, t, j, c):
+                break  # the body, without a dateline
+            j += 1
         elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
             value, j = fm[2].strip(), j + 1
             k = next((k for k in range(j, min(j + 3, len(lines))) if lines[k].strip()), j)  # the value below
@@ -261,14 +268,74 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif " " not in line and goes_on(line) or _is_label(line) or _chrome(line):
             c.label = c.label or _is_label(line)  # "Title / Press release / …", chrome ("Share"), a byline
             j += 1
+        elif _standfirst(lines, t, j, c):
+            j += 1
         else:
             break
     c.body = j
+    if above and c.date_line is None:
+        c.date_line, c.date_above = above[1], True
     after = bisect_left(known, j)
     if after < len(known):
         c.end = known[after]
         c.tail = _fields(lines[c.end:])
     return c
+
+
+def _date_above(lines: list[str], t: int) -> tuple[int, re.Match[str]] | None:
+    """The date line right above the title-like line ``t`` (``12 May 2009``, ``Vienna, 12 May 2009``) and its
+    index, unless it stands under another title-like line (then it is that line's date)."""
+    k = _above(lines, t)
+    dm = _date_line(" ".join(lines[k].split())) if k >= 0 else None
+    if dm is None:
+        return None
+    k2 = _above(lines, k)
+    return None if k2 >= 0 and _title_like(lines[k2]) else (k, dm)
+
+
+def _above(lines: list[str], t: int) -> int:
+    """The index of the last non-blank line before ``t``, or -1."""
+    k = t - 1
+    while k >= 0 and not lines[k].strip():
+        k -= 1
+    return k
+
+
+def _below(lines: list[str], k: int) -> int:
+    """The index of the first non-blank line after ``k`` (``len(lines)`` if none)."""
+    k += 1
+    while k < len(lines) and not lines[k].strip():
+        k += 1
+    return k
+
+
+def _heads_a_title(lines: list[str], k: int) -> bool:
+    """Whether line ``k`` is a date line above a title-like line, not under one (a listing's item, or a release's
+    date above its title)."""
+    t = _below(lines, k)
+    return t < len(lines) and _title_like(lines[t]) and _date_above(lines, t) is not None
+
+
+def _standfirst(lines: list[str], t: int, j: int, c: _Candidate) -> bool:
+    """Whether line ``j``, between the title ``t`` and a dateline or date line, is a standfirst (a sentence, or
+    a line longer than a title in sentence case): then it is kept as ``c.standfirst`` and the header goes on.
+    Otherwise line ``j`` is the title (a shorter line, or a name in title case above it, is no title)."""
+    if c.standfirst is not None or c.dated or _date_above(lines, t):
+        return False
+    line, title = " ".join(lines[j].split()), " ".join(lines[t].split())
+    sentence = line[-1] in ".!?"
+    if len(line) > MAX_TITLE * 2 or len(title.split()) < 3 or not (sentence or len(line) > len(title)):
+        return False
+    if not sentence and all(len(w) <= 3 or not w[0].islower() for w in title.split()):
+        return False  # "OSCE Mission to Bosnia and Herzegovina" above the title: a site's name, not a title
+    k = j + 1
+    while k < len(lines) and (not lines[k].strip() or IMAGE.match(lines[k].strip())):
+        k += 1
+    nxt = " ".join(lines[k].split()) if k < len(lines) else ""
+    if not nxt or not (parse_dateline(nxt) or _date_line(nxt)):
+        return False
+    c.standfirst = line
+    return True
 
 
 def _field_value(line: str) -> bool:
@@ -302,17 +369,22 @@ def _byline_pattern() -> re.Pattern[str]:
 
 def _label_above(lines: list[str], t: int) -> str | None:
     """The content type the last non-blank line before ``t`` gives, if it is a label or section word."""
-    k = t - 1
-    while k >= 0 and not lines[k].strip():
-        k -= 1
+    k = _above(lines, t)
     return _is_label(lines[k].strip()) if k >= 0 else None
 
 
 def _is_label(line: str) -> str | None:
-    """The content type a content type label (``News Item``) or section word (``Newsroom``) gives, else None."""
+    """The content type a content type label (``News Item``) or section word (``Newsroom``) gives, else None;
+    a label in capitals or lower case only (``PRESS RELEASE``) as the lexicon spells it."""
     if _lexicon_line("content_type").match(line):
-        return line
+        return _content_types()[line.casefold()] if line.isupper() or line.islower() else line  # "PRESS RELEASE"
     return section_content_type(line) if _lexicon_line("section").match(line) else None
+
+
+@cache
+def _content_types() -> dict[str, str]:
+    """Case-folded content type label → the label as the lexicon spells it."""
+    return {t.casefold(): t for t in terms("content_type")}
 
 
 def _layout(lines: list[str], c: _Candidate) -> Layout:
@@ -326,6 +398,7 @@ def _layout(lines: list[str], c: _Candidate) -> Layout:
     return Layout(form=form, content_type=fields.get("type") or c.label or "Press release",
                   title=lines[c.title].strip(), date=date, place=place,
                   sources=split_sources(fields.get("source", "")), body=body, captions=c.captions + captions,
+                  standfirst=[c.standfirst] if c.standfirst else [],
                   fields_of_work=split_sources(fields.get("topics", "")))
 
 
@@ -336,7 +409,7 @@ def _survey(lines: list[str]) -> list[int]:
     known = []
     last_prose = -1
     dated_fields: dict[str, int] = {}  # per label: "Publishing date:" under each item
-    datelines = teasers = 0
+    datelines = teasers = headed = 0
     for k, line in enumerate(lines):
         s = line.strip()
         if _running_text(s):
@@ -351,8 +424,10 @@ def _survey(lines: list[str]) -> list[int]:
         elif parse_dateline(s) is not None:
             datelines += 1
             teasers += bool(_LISTING_END.search(s))
-    items = max([datelines, *dated_fields.values()])
-    if items >= 2 and (teasers or max(dated_fields.values(), default=0) >= 2 or datelines >= 3):
+        elif s[-1].isdigit() and _heads_a_title(lines, k):
+            headed += 1  # "12 May 2009" above a title, not under one: a listing's item when there are two
+    items = max([datelines, headed, *dated_fields.values()])
+    if headed >= 2 or items >= 2 and (teasers or max(dated_fields.values(), default=0) >= 2 or datelines >= 3):
         raise ExtractionError(f"a listing of {items} releases (each with its own date), not a single release")
     return [k for k in known if k > last_prose]
 
