@@ -124,6 +124,8 @@ def test_running_text_has_no_dateline(paragraph):
     ("7 December 2023", "2023-12-07"), ("- 10 September 2008", "2008-09-10"), ("September 10, 2008", "2008-09-10"),
     ("2008-09-10T09:00:00Z", "2008-09-10"), ("Sept. 3, 2009", "2009-09-03"), ("25 - 27 June 2019", "2019-06-25"),
     ("12 April", None), ("31 February 2010", None), ("no date here", None),
+    ("05 May 2010", "2010-05-05"), ("5th May 2010", "2010-05-05"), ("5 Sept. 2010", "2010-09-05"),
+    ("Monday, 5th of May, 2010", "2010-05-05"), ("04/05/2017", "2017-05-04"), ("04/05.2017", None),
 ])
 def test_date_fields(text, iso):
     assert parse_date(text) == iso

@@ -3,6 +3,7 @@
 import pytest
 
 from kg.extract import extract
+from kg.extract.dateline import parse_date
 from kg.extract.text import parse
 from kg.ingest import page_from_bytes
 from kg.record import ExtractionError
@@ -103,10 +104,20 @@ def test_place_and_date_line_then_caption_then_dateline():
 
 
 @pytest.mark.parametrize("line, place", [("ODESA 4 May 2017", "ODESA"), ("Odesa, 4 May 2017", "Odesa"),
-                                         ("ODESA – 4 May 2017", "ODESA"), ("4 May 2017, Odesa", "Odesa")])
+                                         ("ODESA – 4 May 2017", "ODESA"), ("4 May 2017, Odesa", "Odesa"),
+                                         ("Odesa, 04 May 2017", "Odesa"), ("Odesa, 4th May 2017", "Odesa"),
+                                         ("Odesa, Thursday, 4 May 2017", "Odesa"), ("Odesa 4 May, 2017", "Odesa")])
 def test_date_lines_with_the_place_before_or_after(line, place):
     layout = page(TITLE, line, MORE)
-    assert (layout.form, layout.date, layout.place, layout.body) == ("newsroom", "4 May 2017", place, [MORE])
+    assert (layout.form, layout.place, layout.body) == ("newsroom", place, [MORE])
+    assert parse_date(layout.date) == "2017-05-04"
+
+
+@pytest.mark.parametrize("field", ["Date : 4 May 2017", "Datum: 04.05.2017", "Fecha: 04/05/2017",
+                                   "Дата публикации: 4 May 2017", "Date de publication: 4 May 2017"])
+def test_a_date_field_in_another_languages_chrome(field):
+    layout = page(TITLE, field, "Ort: Odesa", MORE)
+    assert (layout.form, parse_date(layout.date), layout.place, layout.body) == ("fields", "2017-05-04", "Odesa", [MORE])
 
 
 def test_captions_over_two_lines_and_credits_are_not_body():

@@ -24,12 +24,12 @@ DASH = r"[-‐‑‒–—―−]"  # hyphen, hyphens, figure dash, en dash, em 
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
 # "10 September 2008", "3-4 May 2010", "30 April - 2 May 2010", "12 July" (no year), "5th of June, 2008",
-# "September 10, 2008", "June 5th 2008", "2008-09-10", "05.06.2008" (day first, as written in Europe)
+# "September 10, 2008", "June 5th 2008", "2008-09-10", "05.06.2008" and "05/06/2008" (day first, as in Europe)
 _DMY = (rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*{DASH}\s*{_DAY})?(?:\s+of)?\s+(?P<m>{_MONTH})"
         rf"(?:\s*{DASH}\s*{_DAY}\s+{_MONTH})?(?:,?\s+(?P<y>[12]\d{{3}}))?")
 _MDY = rf"(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*{DASH}\s*{_DAY})?,?\s+(?P<y2>[12]\d{{3}})"
 _ISO = r"(?P<iy>[12]\d{3})-(?P<im>\d\d)-(?P<id>\d\d)(?:T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?"
-_DOTTED = r"(?P<nd>\d{1,2})\.(?P<nm>\d{1,2})\.(?P<ny>[12]\d{3})"
+_DOTTED = r"(?P<nd>\d{1,2})(?P<sep>[./])(?P<nm>\d{1,2})(?P=sep)(?P<ny>[12]\d{3})"
 DATE = rf"{_WEEKDAY}(?:{_ISO}|{_DOTTED}|{_DMY}|{_MDY})"
 _DATE_RE = re.compile(rf"(?<![\w-]){DATE}(?!\w)", re.IGNORECASE)
 

@@ -26,14 +26,14 @@ WINDOW = 80     # lines searched for the title and what dates it
 MAX_TITLE = 300  # characters: a longer line is running text
 STRONG = 3      # a candidate scoring this much is taken at once (a dateline, or a labelled date)
 
-_FIELD = re.compile(r"^-?\s*([A-Z][A-Za-z ]{1,20}):\s*(.*)$")
+_FIELD = re.compile(r"^-?\s*([^\W\d_a-z][^\W\d_ ]*(?: [^\W\d_ ]*){0,3}):\s*(.*)$")  # "Date:", "Datum :", "Дата:"
 _ITEM = re.compile(r"^-\s+(.+)$")
 # Two lines not starting with "-", then a "- Label:" line (run on the text after a "\n"): the navigation's
 # hundreds of "- item" lines are skipped at C speed.
 _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n]*[A-Z][A-Za-z ]{1,20}:)")
 # A header date line: "BELGRADE 7 April 2004", "Warsaw, 5 May 2010", "LISBON – 22 January 2002",
 # "31 August 2011", "7 April 2004, Belgrade" (capitalised place words)
-_PLACE_WORD = r"[^\W\d_a-z][\w'’.\-]*"
+_PLACE_WORD = r"(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)[^\W\d_a-z][\w'’.\-]*"  # not the date's weekday
 _PLACE = rf"(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}})"
 _DATE_LINE = re.compile(rf"^(?:{_PLACE}(?:,|\s*{DASH})?\s+)?(?P<date>{DATE})\s*$")
 _DATE_PLACE_LINE = re.compile(rf"^(?P<date>{DATE})(?:,|\s*{DASH})\s*{_PLACE}$")
@@ -218,7 +218,7 @@ def _date_line(line: str) -> re.Match[str] | None:
 
 def _known_field(line: str) -> re.Match[str] | None:
     """A ``Label: value`` line whose label the lexicon knows (date, place, source, type, topics, event)."""
-    if ":" not in line[:26]:  # the label is 2 to 21 characters, after an optional "- "
+    if ":" not in line[:32]:  # the label is at most 26 characters ("Datum der Veröffentlichung"), after "- "
         return None
     m = _FIELD.match(line)
     return m if m and m[1].strip().casefold() in _labels() else None
