@@ -55,13 +55,23 @@ def test_a_standfirst_between_title_and_dateline_is_not_the_title(lines, standfi
     assert (layout.title, layout.standfirst, layout.body) == (TITLE, [standfirst], [DATELINE, MORE])
 
 
-def test_a_standfirst_above_a_date_line():
+def test_a_standfirst_above_a_date_line_or_a_field_block():
     layout = page(TITLE, STANDFIRST, "ODESA 4 May 2017", MORE)
     assert (layout.title, layout.standfirst, layout.date, layout.body) == (TITLE, [STANDFIRST], "4 May 2017", [MORE])
+    layout = page(TITLE, STANDFIRST, "Date:", "4 May 2017", "Place:", "ODESA", DATELINE, MORE)
+    assert (layout.title, layout.standfirst, layout.date, layout.body) == (TITLE, [STANDFIRST], "4 May 2017",
+                                                                          [DATELINE, MORE])
+
+
+def test_a_standfirst_shorter_than_a_long_title():
+    title = TITLE + " and on the European Convention in courts of the southern regions"
+    layout = page(title, "Twenty judges from the south learn to apply the Convention", DATELINE, MORE)
+    assert (layout.title, layout.standfirst) == (title, ["Twenty judges from the south learn to apply the Convention"])
 
 
 @pytest.mark.parametrize("above", ["Organization for Security and Co-operation in Europe",
-                                   "OSCE Mission to Bosnia and Herzegovina", "Human rights"])
+                                   "OSCE Mission to Bosnia and Herzegovina", "Human rights", "Media freedom and you",
+                                   "Press release", "Share this page"])
 def test_a_name_or_menu_line_above_the_title_is_not_a_title_with_a_standfirst(above):
     layout = page(above, TITLE, DATELINE, MORE)
     assert (layout.title, layout.standfirst) == (TITLE, [])

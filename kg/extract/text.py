@@ -245,7 +245,7 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
             c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
             j += 1
         elif _running_text(line) and not is_caption(line):
-            if not _standfirst(lines, t, j, c):
+            if not _standfirst(lines, t, j, c, known):
                 break  # the body, without a dateline
             j += 1
         elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
@@ -268,7 +268,7 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif " " not in line and goes_on(line) or _is_label(line) or _chrome(line):
             c.label = c.label or _is_label(line)  # "Title / Press release / …", chrome ("Share"), a byline
             j += 1
-        elif _standfirst(lines, t, j, c):
+        elif _standfirst(lines, t, j, c, known):
             j += 1
         else:
             break
@@ -316,26 +316,34 @@ def _heads_a_title(lines: list[str], k: int) -> bool:
     return t < len(lines) and _title_like(lines[t]) and _date_above(lines, t) is not None
 
 
-def _standfirst(lines: list[str], t: int, j: int, c: _Candidate) -> bool:
-    """Whether line ``j``, between the title ``t`` and a dateline or date line, is a standfirst (a sentence, or
-    a line longer than a title in sentence case): then it is kept as ``c.standfirst`` and the header goes on.
-    Otherwise line ``j`` is the title (a shorter line, or a name in title case above it, is no title)."""
+def _standfirst(lines: list[str], t: int, j: int, c: _Candidate, known: list[int]) -> bool:
+    """Whether line ``j``, between the title ``t`` and a dateline, date line or header field (not one of the
+    ``known`` fields closing the body), is a standfirst: a sentence, or any line under a title of five words or
+    more in sentence case. Then it is kept as ``c.standfirst`` and the header goes on; otherwise line ``j`` is
+    the title (a name in title case or a menu item above it is none)."""
     if c.standfirst is not None or c.dated or _date_above(lines, t):
         return False
     line, title = " ".join(lines[j].split()), " ".join(lines[t].split())
-    sentence = line[-1] in ".!?"
-    if len(line) > MAX_TITLE * 2 or len(title.split()) < 3 or not (sentence or len(line) > len(title)):
+    words = title.split()
+    if len(line) > MAX_TITLE * 2 or len(words) < 3 or not _text_like(line):
         return False
-    if not sentence and all(len(w) <= 3 or not w[0].islower() for w in title.split()):
-        return False  # "OSCE Mission to Bosnia and Herzegovina" above the title: a site's name, not a title
+    if line[-1] not in ".!?" and (len(words) < 5 or all(len(w) <= 3 or not w[0].islower() for w in words)):
+        return False  # a name in title case ("OSCE Mission to Skopje") or a short menu item above the title
     k = j + 1
     while k < len(lines) and (not lines[k].strip() or IMAGE.match(lines[k].strip())):
         k += 1
     nxt = " ".join(lines[k].split()) if k < len(lines) else ""
-    if not nxt or not (parse_dateline(nxt) or _date_line(nxt)):
+    header_field = _known_field(nxt) and k not in known  # not a field closing the body
+    if not nxt or not (parse_dateline(nxt) or _date_line(nxt) or header_field):
         return False
     c.standfirst = line
     return True
+
+
+def _text_like(line: str) -> bool:
+    """A line of words: not a field, label, caption, image, chrome or date line."""
+    return " " in line and not (is_caption(line) or IMAGE.match(line) or _date_line(line) or _known_field(line)
+                                or _is_label(line) or _chrome(line))
 
 
 def _field_value(line: str) -> bool:
