@@ -36,7 +36,8 @@ def test_title_then_dateline_in_any_spacing(lines):
     (("Vienna, 12 May 2009", "", TITLE, "", MORE), "12 May 2009", "Vienna"),    # a place and date above it
     (("Newsroom", "05 May 2009", TITLE, MORE), "05 May 2009", None),            # under a section word
     (("12 May 2009", TITLE, DATELINE, MORE), "12 May 2009", None),              # and a dateline below it
-], ids=["date", "place-date", "section-word", "and-dateline"])
+    (("Newsroom", "Odesa, 4 May 2017", TITLE, "4 May 2017", MORE), "4 May 2017", "Odesa"),  # the one with a place
+], ids=["date", "place-date", "section-word", "and-dateline", "and-date-below"])
 def test_a_date_line_above_the_title(lines, date, place):
     layout = page(*lines)
     assert (layout.title, layout.date, layout.place, layout.body[-1]) == (TITLE, date, place, MORE)

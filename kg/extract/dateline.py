@@ -116,13 +116,11 @@ def parse_date(text: str) -> str | None:
 def parse_dateline(paragraph: str) -> Dateline | None:
     """The dateline opening a body paragraph, or None when it has none."""
     head = paragraph[:40].split(None, 1)[0] if paragraph[:1].isalnum() else ""
-    if not (head[:1].isdigit() or head[:1].isupper()):  # a city or notice, or a date, comes first
-        return None
+    if not (head[:1].isdigit() or head.isupper()):  # a city or notice in capitals, or a date, comes first
+        return _mixed(paragraph) if head[:1].isupper() else None
     digit = _DIGIT.search(paragraph, 0, 200)  # the date soon after, with few words of prose before it
     if not digit or len(_LOWER_WORD.findall(paragraph, 0, digit.start())) > MAX_LOWER_WORDS:
         return None
-    if not head.isupper() and not head[:1].isdigit():
-        return _mixed(paragraph, digit.start())
     before = paragraph[:digit.start()]
     lead = _LEAD.match(paragraph) if ":" in before or "." in before or "!" in before else None
     found = (lead and _opening(paragraph, lead.end())) or _opening(paragraph, 0)
@@ -133,9 +131,11 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     return Dateline(raw=raw, places=places, date=_partial(m), rest=paragraph[m.end():])
 
 
-def _mixed(paragraph: str, digit: int) -> Dateline | None:
-    """A dateline whose city is in mixed case: only the strict form (a full date, then a dash)."""
-    if digit > MAX_MIXED_CITY or _LOWER_WORD.search(paragraph, 0, digit):
+def _mixed(paragraph: str) -> Dateline | None:
+    """A dateline whose city is in mixed case: only the strict form (a full date, then a dash), the date
+    within ``MAX_MIXED_CITY`` characters and no word in lower case before it."""
+    digit = _DIGIT.search(paragraph, 0, MAX_MIXED_CITY)
+    if not digit or _LOWER_WORD.search(paragraph, 0, digit.start()):
         return None
     m = _MIXED_FIRST.match(paragraph)
     if not m or not (m["y"] or m["y2"] or m["iy"] or m["ny"]):

@@ -273,7 +273,7 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         else:
             break
     c.body = j
-    if above and c.date_line is None:
+    if above and (c.date_line is None or above[1]["place"] and not c.date_line["place"]):  # the one with a place
         c.date_line, c.date_above = above[1], True
     after = bisect_left(known, j)
     if after < len(known):
