@@ -203,8 +203,11 @@ def test_the_best_dated_title_wins_over_an_earlier_weakly_dated_one():
      f"title {TITLE!r} found, but no dateline"),
     ((TITLE, "", "In Odesa, 4 May 2017 – the first day of a course for twenty judges.", MORE),
      f"title {TITLE!r} found, but no dateline"),
+    ((TITLE, "A profile of the office and its work.", "4 May 2017", "Odesa, Ukraine", "", MORE),
+     "and a date-only line, but no dateline, no place"),    # a fact sheet's date is not one above "Odesa, Ukraine"
 ], ids=["date-in-running-text", "date-only-line", "date-after-the-body", "no-title", "navigation-only", "listing",
-        "event", "listing-dates-above-titles", "mixed-case-city-in-running-text", "prose-opener-before-date"])
+        "event", "listing-dates-above-titles", "mixed-case-city-in-running-text", "prose-opener-before-date",
+        "date-under-a-sentence"])
 def test_pages_without_a_release_say_what_was_found_and_missing(lines, reason):
     with pytest.raises(ExtractionError) as caught:
         page(*lines)

@@ -282,15 +282,19 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     return c
 
 
-def _date_above(lines: list[str], t: int) -> tuple[int, re.Match[str]] | None:
+def _date_above(lines: list[str], t: int, listing: bool = False) -> tuple[int, re.Match[str]] | None:
     """The date line right above the title-like line ``t`` (``12 May 2009``, ``Vienna, 12 May 2009``) and its
-    index, unless it stands under another title-like line (then it is that line's date)."""
+    index, when nothing but navigation, a label or chrome stands above it (under a title or a sentence it is
+    their date: a fact sheet's); for a ``listing``'s items, when no title-like line stands above it."""
     k = _above(lines, t)
     dm = _date_line(" ".join(lines[k].split())) if k >= 0 else None
     if dm is None:
         return None
     k2 = _above(lines, k)
-    return None if k2 >= 0 and _title_like(lines[k2]) else (k, dm)
+    prev = " ".join(lines[k2].split()) if k2 >= 0 else ""
+    if listing:
+        return None if prev and _title_like(prev) else (k, dm)
+    return (k, dm) if not prev or prev[0] == "-" or not _text_like(prev) else None
 
 
 def _above(lines: list[str], t: int) -> int:
@@ -313,7 +317,7 @@ def _heads_a_title(lines: list[str], k: int) -> bool:
     """Whether line ``k`` is a date line above a title-like line, not under one (a listing's item, or a release's
     date above its title)."""
     t = _below(lines, k)
-    return t < len(lines) and _title_like(lines[t]) and _date_above(lines, t) is not None
+    return t < len(lines) and _title_like(lines[t]) and _date_above(lines, t, listing=True) is not None
 
 
 def _standfirst(lines: list[str], t: int, j: int, c: _Candidate, known: list[int]) -> bool:
