@@ -85,6 +85,9 @@ from kg.extract.dateline import parse_date, parse_dateline
      "2005-05-12", "The"),
     ("Corfu, Greece, 28 June 2009 – Ministers", "Corfu, Greece, 28 June 2009", ["Corfu"], "2009-06-28", "Ministers"),
     ("Chişinău, 5 May 2011 (OSCE) – The", "Chişinău, 5 May 2011 (OSCE)", ["Chişinău"], "2011-05-05", "The"),
+    ("Vienna, 5 May 2010: The OSCE", "Vienna, 5 May 2010", ["Vienna"], "2010-05-05", "The OSCE"),
+    ("Vienna, 5 May 2010 –", "Vienna, 5 May 2010", ["Vienna"], "2010-05-05", ""),  # alone above the text
+    ("Vienna, 5 May 2010:", "Vienna, 5 May 2010", ["Vienna"], "2010-05-05", ""),
 ])
 def test_dateline_variants(paragraph, raw, places, iso, rest):
     d = parse_dateline(paragraph)

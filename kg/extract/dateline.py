@@ -48,11 +48,11 @@ _AFTER = rf"{_NOTE}\s*(?:--|{DASH}|:|\.(?=\s)|(?<=\))(?=\s))"
 _LEAD = re.compile(r"(?:[A-Z][A-Z ]{2,}:\s*|[A-Z][A-Z'’,]*(?:\s+[A-Z][A-Z'’,]*){2,}[.!]\s+)")
 _CITY_FIRST = re.compile(rf"(?P<places>{_CITIES}){_BEFORE_DATE}(?P<date>{DATE}){_AFTER}\s*")
 # A city in mixed case ("Vienna, 5 May 2010 –", "Bishkek 12 May 2009 -"): one to three capitalised words (cities
-# joined by "/"), a full date with its year, then a dash; none of its words a word that opens prose ("In Moscow, …")
+# joined by "/"), a full date with its year, then a dash or colon; no word of it one that opens prose ("In Moscow")
 _MWORD = r"[^\W\d_a-z][^\W\d_]*(?:['’.-][^\W\d_]+)*\.?"
 _MIXED_CITY = rf"{_MWORD}(?:[ ]{_MWORD}){{0,2}}"
 _MIXED_FIRST = re.compile(rf"(?P<places>{_MIXED_CITY}(?:\s*/\s*{_MIXED_CITY})*){_BEFORE_DATE}(?P<date>{DATE})"
-                          rf"{_NOTE}\s*(?:--|{DASH})\s*")
+                          rf"{_NOTE}\s*(?:--|{DASH}|:)\s*")
 _DATE_FIRST = re.compile(rf"(?P<date>{DATE}),\s*(?P<places>[^\W\d_][\w’' .-]*?)\s*{DASH}+\s*")
 
 
@@ -132,7 +132,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
 
 
 def _mixed(paragraph: str) -> Dateline | None:
-    """A dateline whose city is in mixed case: only the strict form (a full date, then a dash), the date
+    """A dateline whose city is in mixed case: only the strict form (a full date, then a dash or colon), the date
     within ``MAX_MIXED_CITY`` characters and no word in lower case before it."""
     digit = _DIGIT.search(paragraph, 0, MAX_MIXED_CITY)
     if not digit or _LOWER_WORD.search(paragraph, 0, digit.start()):

@@ -35,7 +35,7 @@ _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n
 # "31 August 2011", "7 April 2004, Belgrade" (capitalised place words)
 _PLACE_WORD = r"(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)[^\W\d_a-z][\w'’.\-]*"  # not the date's weekday
 _PLACE = rf"(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}})"
-_DATE_LINE = re.compile(rf"^(?:{_PLACE}(?:,|\s*{DASH})?\s+)?(?P<date>{DATE})\s*$")
+_DATE_LINE = re.compile(rf"^(?:{_PLACE}(?:,|\s*{DASH})?\s+)?(?P<date>{DATE})\s*:?$")
 _DATE_PLACE_LINE = re.compile(rf"^(?P<date>{DATE})(?:,|\s*{DASH})\s*{_PLACE}$")
 _NOTICE = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*\s[^a-z]*\s[^a-z]*[.:!]$")  # three words or more, in capitals
 _LISTING_END = re.compile(r"(?:\.\.\.|…)\s*$")
