@@ -128,7 +128,8 @@ def test_date_lines_with_the_place_before_or_after(line, place):
                                    "Дата публикации: 4 May 2017", "Date de publication: 4 May 2017"])
 def test_a_date_field_in_another_languages_chrome(field):
     layout = page(TITLE, field, "Ort: Odesa", MORE)
-    assert (layout.form, parse_date(layout.date), layout.place, layout.body) == ("fields", "2017-05-04", "Odesa", [MORE])
+    assert (layout.form, parse_date(layout.date), layout.place) == ("fields", "2017-05-04", "Odesa")
+    assert layout.body == [MORE]
 
 
 def test_captions_over_two_lines_and_credits_are_not_body():
@@ -197,8 +198,8 @@ def test_the_best_dated_title_wins_over_an_earlier_weakly_dated_one():
     ((TITLE, "Publishing date: 4 May 2017", DATELINE + " ...", "Judges meet in Kharkiv for a conference",
       "Publishing date: 3 May 2017", "KHARKIV, 3 May 2017 – Judges met ..."), "a listing of 2 releases"),
     (("Events", "Regional conference of judges", "Date: 4 May 2017", "Location: Odesa"), "event page"),
-    (("4 May 2017", TITLE, "Twenty judges completed a course ...", "3 May 2017", "Judges meet in Kharkiv for a conference",
-      "Judges met ..."), "a listing of 2 releases"),
+    (("4 May 2017", TITLE, "Twenty judges completed a course ...", "3 May 2017",
+      "Judges meet in Kharkiv for a conference", "Judges met ..."), "a listing of 2 releases"),
     ((TITLE, "", "Odesa, 4 May 2017 was the first day of a course for twenty judges.", MORE),
      f"title {TITLE!r} found, but no dateline"),
     ((TITLE, "", "In Odesa, 4 May 2017 – the first day of a course for twenty judges.", MORE),

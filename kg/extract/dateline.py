@@ -149,7 +149,7 @@ def _mixed(paragraph: str) -> Dateline | None:
 
 @cache
 def _prose_openers() -> frozenset[str]:
-    """Capitalised words that open running text, never a city's ("In", "On", "Several" …: lexicon ``prose_opener``)."""
+    """Capitalised words that open running text, never a city's ("In", "Several" …: lexicon ``prose_opener``)."""
     return frozenset(terms("prose_opener"))
 
 
