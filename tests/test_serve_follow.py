@@ -134,7 +134,7 @@ def test_a_request_keeps_its_build_until_it_ends(one_then_two):
             assert held.workers_alive() == 0 and not held.snapshot.exists()
         finally:
             await builds.close()
-        assert not any((out.parent / SNAPSHOTS.format(name=out.name)).iterdir())
+        assert not (out.parent / SNAPSHOTS.format(name=out.name)).exists()  # nothing left behind
 
     asyncio.run(scenario())
 

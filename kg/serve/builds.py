@@ -21,6 +21,7 @@ kept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -302,6 +303,9 @@ class Builds:
                 await build.close()
             self._draining.clear()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if not self.settings.backend:
+            with contextlib.suppress(OSError):  # only when empty: another server may use it too
+                self._snapshots().rmdir()
 
     def health(self) -> dict[str, Any]:
         """What a monitor needs: the current build, its workers and store, builds still finishing requests."""
