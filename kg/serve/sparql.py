@@ -16,10 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
-from kg.serve.analysis import analyse
 from kg.serve.builds import current_build
 from kg.serve.cache import etag_of
-from kg.serve.engine import QueryError, ServerBusy
+from kg.serve.engine import QueryError, ServerBusy, check_query
 from kg.serve.negotiation import ALIASES, FORMATS, GRAPHS, RESULTS, choose, prefers_html
 
 router = APIRouter()
@@ -111,7 +110,8 @@ def _parse_pairs(text: str) -> dict[str, list[str]]:
 
 
 async def _answer(request: Request, query: str, params: dict[str, list[str]]) -> Response:
-    shape = analyse(query)
+    limits = request.app.state.settings.limits
+    shape = check_query(query, limits.max_query, limits.max_depth)  # before any other look at a long text
     if shape.form == "update":
         raise ProtocolError(403, READ_ONLY)
     if shape.uses_service:
