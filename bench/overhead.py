@@ -7,7 +7,8 @@ after the other (``query_bench.py``) are not measured under the same conditions.
 for the whole run and take turns: each round drives the no-repeat mix (``bench/norepeat.py``) at
 concurrency 1, then 16, against each server in turn (wrk, ``bench/loadgen.py``); the answers to a sample
 of the mix are compared first. Reported: per round and over all rounds, requests/s and p50 of each, and
-kg serve's ratios (requests/s ÷ Oxigraph's, p50 ÷ Oxigraph's); the median over rounds is the figure.
+kg serve's ratios (requests/s ÷ Oxigraph's, p50 ÷ Oxigraph's); the median over rounds is the figure. Also
+the CPU each server's process tree used (from ``/proc``): per request, and in cores while it was driven.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ import servers
 from results import answer, diff
 
 
+def load(url: str, pid: int, mix: list[str], concurrency: int, seconds: float) -> dict[str, float]:
+    """One wrk run, with the CPU the server's process tree used: per request, and in cores (CPU s ÷ wall s)."""
+    cpu = servers.tree_cpu_s(pid)
+    result = loadgen.run(url, mix, concurrency, seconds)
+    cpu = servers.tree_cpu_s(pid) - cpu
+    return {**result.summary(), "cpu_ms_per_request": round(1000 * cpu / max(1, result.requests), 2),
+            "cores": round(cpu / result.seconds, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, required=True, help="a build's output folder")
@@ -41,35 +51,43 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     mix = norepeat.mix(args.data / "store", args.mix_size, args.seed)
     with ExitStack() as stack:
-        kg_base, _ = stack.enter_context(servers.kg_serve(args.data, args.logs / "overhead-kg.log",
-                                                          options=tuple(args.kg_options.split())))
-        ox_url, _ = stack.enter_context(servers.oxigraph_read_only(args.data / "store", args.logs / "overhead-ox.log"))
+        kg_base, kg_proc = stack.enter_context(servers.kg_serve(args.data, args.logs / "overhead-kg.log",
+                                                                options=tuple(args.kg_options.split())))
+        ox_url, ox_proc = stack.enter_context(servers.oxigraph_read_only(args.data / "store",
+                                                                         args.logs / "overhead-ox.log"))
         urls = {"kg": kg_base + "/sparql", "oxigraph": ox_url}
+        pids = {"kg": kg_proc.pid, "oxigraph": ox_proc.pid}
         with httpx.Client(timeout=60) as client:
             differ = {i: d for i, q in enumerate(mix[:args.check])
                       if (d := diff(answer(client, urls["kg"], q), answer(client, urls["oxigraph"], q)))}
         rounds = []
         for r in range(args.rounds):
-            row = {c: {name: loadgen.run(url, mix, c, args.seconds).summary() for name, url in urls.items()}
-                   for c in (1, 16)}
+            row = {c: {name: load(url, pids[name], mix, c, args.seconds) for name, url in urls.items()} for c in (1, 16)}
             rounds.append(row)
             print(f"round {r + 1}: " + ", ".join(
-                f"c={c} kg {row[c]['kg']['rps']} req/s p50 {row[c]['kg']['p50_ms']} ms, oxigraph "
-                f"{row[c]['oxigraph']['rps']} req/s p50 {row[c]['oxigraph']['p50_ms']} ms" for c in (1, 16)),
+                f"c={c} " + ", ".join(f"{n} {row[c][n]['rps']} req/s p50 {row[c][n]['p50_ms']} ms "
+                                      f"{row[c][n]['cpu_ms_per_request']} ms CPU/req {row[c][n]['cores']} cores"
+                                      for n in urls) for c in (1, 16)),
                 file=sys.stderr)
     ratio = {c: {"rps": statistics.median(r[c]["kg"]["rps"] / r[c]["oxigraph"]["rps"] for r in rounds),
                  "p50": statistics.median(r[c]["kg"]["p50_ms"] / r[c]["oxigraph"]["p50_ms"] for r in rounds)}
              for c in (1, 16)}
     errors = sum(r[c][n]["errors"] for r in rounds for c in (1, 16) for n in urls)
-    print(f"| concurrency | kg serve req/s ÷ Oxigraph (median of {args.rounds} rounds) | kg serve p50 ÷ Oxigraph |")
-    print("|---|---|---|")
+    cost = {c: {n: {k: statistics.median(r[c][n][k] for r in rounds) for k in ("cpu_ms_per_request", "cores")}
+                for n in urls} for c in (1, 16)}
+    print(f"| concurrency | kg serve req/s ÷ Oxigraph (median of {args.rounds} rounds) | kg serve p50 ÷ Oxigraph "
+          "| CPU ms per request, kg / Oxigraph | cores used, kg / Oxigraph |")
+    print("|---|---|---|---|---|")
     for c in (1, 16):
-        print(f"| {c} | {ratio[c]['rps']:.2f}× | {ratio[c]['p50']:.2f}× |")
+        print(f"| {c} | {ratio[c]['rps']:.2f}× | {ratio[c]['p50']:.2f}× | {cost[c]['kg']['cpu_ms_per_request']:.1f} / "
+              f"{cost[c]['oxigraph']['cpu_ms_per_request']:.1f} | {cost[c]['kg']['cores']:.2f} / "
+              f"{cost[c]['oxigraph']['cores']:.2f} |")
     print(f"differential ({args.check} answers): {'identical' if not differ else f'{len(differ)} differ'}; "
           f"failed requests: {errors}")
     if args.json:
         args.json.write_text(json.dumps({"kg_options": args.kg_options, "mix_size": len(mix), "rounds": rounds,
-                                         "ratio": ratio, "differ": differ, "errors": errors}, indent=1) + "\n")
+                                         "ratio": ratio, "cpu": cost, "differ": differ, "errors": errors},
+                                        indent=1) + "\n")
     return 1 if differ else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -144,3 +145,15 @@ def _tree(pid: int) -> list[dict[str, str]]:
 def tree_rss_mib(pid: int, field: str = "VmRSS") -> float:
     """Resident memory of ``pid`` and its descendants, in MiB; ``VmHWM`` sums each process's peak."""
     return sum(int(f.get(field, "0 kB").split()[0]) for f in _tree(pid)) / 1024
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its living descendants."""
+    total = 0
+    for fields in _tree(pid):
+        try:
+            stat = Path(f"/proc/{fields['Pid'].strip()}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, KeyError):
+            continue
+        total += int(stat[11]) + int(stat[12])
+    return total / os.sysconf("SC_CLK_TCK")

@@ -12,8 +12,9 @@ sentence and ``kg build`` runs into the same ``WORK/out``.
 
 Checked: every response is 200 and names its build (``X-Build``); the changed release's body has the
 marker of the build named (the ids of the builds are known from their ``SHA256SUMS``); the served
-``SHA256SUMS`` digests to the build named; the Service Description and VoID name it too. Memory: the
-server's process tree's resident memory after the first minute and at the end.
+``SHA256SUMS`` digests to the build named; the Service Description and VoID name it too. Also: how long after
+each ``kg build`` returned its build first answered (``switch_s``), and the server's process tree's resident
+memory after the first minute and at the end.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Rebuilder(threading.Thread):
         super().__init__(daemon=True)
         self.original, self.pages, self.out, self.page, self.every = original, pages, out, page, every
         self.markers: dict[str, int] = {build_id(out): 0}
+        self.built_at: dict[str, float] = {}  # build id → when its ``kg build`` returned (monotonic)
         self.times: list[float] = []
         self.stop = threading.Event()
 
@@ -87,11 +89,12 @@ class Rebuilder(threading.Thread):
             n += 1
             mark(self.original / self.page, self.pages / self.page, n)
             self.times.append(kg_build(self.pages, self.out))
+            self.built_at[build_id(self.out)] = time.monotonic()
             self.markers[build_id(self.out)] = n
 
 
 async def client(base: str, release_iri: str, mix: list[str], offset: int, until: float,
-                 seen: list[tuple[str, str, str]], failures: Counter) -> int:
+                 seen: list[tuple[str, str, str]], failures: Counter, first_seen: dict[str, float]) -> int:
     """Requests one after another until ``until``; each response's (kind, build, evidence) goes to ``seen``."""
     body_query = f"SELECT ?b WHERE {{ <{release_iri}> <https://schema.org/articleBody> ?b }}"
     kinds = ("body", "sums", "mix", "description", "void", "body", "mix", "page")
@@ -121,6 +124,7 @@ async def client(base: str, release_iri: str, mix: list[str], offset: int, until
                 failures[f"{kind}: {r.status_code}"] += 1
                 continue
             build = r.headers["x-build"]
+            first_seen.setdefault(build, time.monotonic())
             if kind == "body":
                 evidence = r.json()["results"]["bindings"][0]["b"]["value"]
                 evidence = str(next((n for n in range(1000) if MARKER.format(n=n) in evidence), 0))
@@ -161,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"soak: first build of {pages} ...", file=sys.stderr)
     first = kg_build(pages, out)
     page, _, release_iri = target(out)
+    if not (pages / page).samefile(args.pages / page):  # marked by an earlier run: back to the original
+        tmp = pages / (page + ".tmp")
+        os.link(args.pages / page, tmp)
+        os.replace(tmp, pages / page)
+        first += kg_build(pages, out)
     print(f"soak: first build {first:.1f} s; the page that changes: {page}", file=sys.stderr)
     mix = norepeat.mix(out / "store", 400)
     rebuilder = Rebuilder(args.pages, pages, out, page, args.every)
@@ -168,12 +177,13 @@ def main(argv: list[str] | None = None) -> int:
         memory: dict[str, float] = {}
         seen: list[tuple[str, str, str]] = []
         failures: Counter = Counter()
+        first_seen: dict[str, float] = {}
 
         async def run() -> int:
             until = time.monotonic() + args.duration
             loop = asyncio.get_running_loop()
             loop.call_later(60, lambda: memory.setdefault("after_1_min_mib", servers.tree_rss_mib(proc.pid)))
-            clients = [client(base, release_iri, mix, i, until, seen, failures) for i in range(args.clients)]
+            clients = [client(base, release_iri, mix, i, until, seen, failures, first_seen) for i in range(args.clients)]
             return sum(await asyncio.gather(*clients))
 
         rebuilder.start()
@@ -187,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
               "failed": sum(failures.values()), "failures": dict(failures), "inconsistent": sum(bad.values()),
               "inconsistencies": dict(bad), "rebuilds": len(rebuilder.times),
               "rebuild_s": [round(t, 1) for t in rebuilder.times], "builds_answering": len(builds_seen),
+              "switch_s": [round(first_seen[b] - t, 2) for b, t in rebuilder.built_at.items() if b in first_seen],
               "responses_per_build": dict(builds_seen), "memory": {k: round(v) for k, v in memory.items()},
               "memory_end_vs_1_min": round(memory["end_mib"] / memory["after_1_min_mib"], 3)
               if "after_1_min_mib" in memory else None}

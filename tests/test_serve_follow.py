@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from kg.serve.builds import SNAPSHOTS, Builds
+from kg.serve.engine import QueryTimeout
 from kg.serve.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,7 +134,7 @@ def test_a_request_keeps_its_build_until_it_ends(one_then_two):
             assert held.workers_alive() == 0 and not held.snapshot.exists()
         finally:
             await builds.close()
-        assert not any((out.parent / SNAPSHOTS.format(name=out.name)).iterdir())
+        assert not (out.parent / SNAPSHOTS.format(name=out.name)).exists()  # nothing left behind
 
     asyncio.run(scenario())
 
@@ -154,3 +155,28 @@ def test_a_missing_folder_is_one_line_and_exit_1(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and run.stderr.strip().endswith("absent: no such folder")
     assert not (tmp_path / ".kg-serve-absent").exists()
+
+
+def test_a_worker_restarted_after_a_timeout_opens_its_own_build(one_then_two):
+    """The known case: a worker replaced after a time-out used to open whatever store was in the folder
+    then, so an old build's engine (and its cache) could answer from a newer build."""
+    seeds, out, _ = one_then_two
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    async def scenario() -> None:
+        builds = await Builds(Settings.for_data(out, workers=1, timeout=1.0, cache_size=1 << 20,
+                                                poll_interval=0)).start()
+        try:
+            held = builds.acquire()
+            shutil.copy(SEEDS[1], seeds)
+            await asyncio.to_thread(build, seeds, out)
+            assert await builds.check()
+            with pytest.raises(QueryTimeout):
+                await held.engine.query(slow)  # its only worker is killed and replaced
+            assert await held.engine.select(RELEASES + " # after the restart") == [{"n": "1"}]
+            assert await builds.current.engine.select(RELEASES + " # after the restart") == [{"n": "2"}]
+            builds.release(held)
+        finally:
+            await builds.close()
+
+    asyncio.run(scenario())

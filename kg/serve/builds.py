@@ -21,6 +21,7 @@ kept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -132,6 +133,12 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
 
+def data_folder(settings: Settings) -> Path:
+    """The data folder as an absolute path (``.`` has a parent and a name) whose symlinks are not resolved
+    (a deploy that repoints a symlink is followed like a swap)."""
+    return Path(os.path.abspath(settings.data_dir))
+
+
 async def open_engine(settings: Settings, source: Source) -> Engine:
     """The embedded engine over ``source``, started, behind a result cache unless ``settings.cache_size`` is 0."""
     for line in source.skipped:
@@ -147,7 +154,7 @@ async def open_engine(settings: Settings, source: Source) -> Engine:
 async def open_build(settings: Settings) -> Build:
     """The build now in ``settings.data_dir``, opened: snapshot (where possible), store and workers.
     With ``settings.backend``, the external endpoint answers queries and files are read in place."""
-    data_dir = Path(settings.data_dir)
+    data_dir = data_folder(settings)
     if settings.backend:
         from kg.serve.remote_engine import RemoteEngine
 
@@ -204,7 +211,7 @@ class Builds:
         return self
 
     def _snapshots(self) -> Path:
-        data_dir = Path(self.settings.data_dir)
+        data_dir = data_folder(self.settings)
         return data_dir.parent / SNAPSHOTS.format(name=data_dir.name)
 
     def each_build(self, on_open: Callable[[Build], Awaitable[None]]) -> None:
@@ -296,6 +303,9 @@ class Builds:
                 await build.close()
             self._draining.clear()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if not self.settings.backend:
+            with contextlib.suppress(OSError):  # only when empty: another server may use it too
+                self._snapshots().rmdir()
 
     def health(self) -> dict[str, Any]:
         """What a monitor needs: the current build, its workers and store, builds still finishing requests."""

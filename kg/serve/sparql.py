@@ -19,7 +19,7 @@ from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 from kg.serve.analysis import analyse
 from kg.serve.builds import current_build
 from kg.serve.cache import etag_of
-from kg.serve.engine import QueryError, ServerBusy
+from kg.serve.engine import QueryError, ServerBusy, check_query
 from kg.serve.negotiation import ALIASES, FORMATS, GRAPHS, RESULTS, choose, prefers_html
 from kg.serve.textmatch import expand as expand_text_match
 
@@ -112,8 +112,11 @@ def _parse_pairs(text: str) -> dict[str, list[str]]:
 
 
 async def _answer(request: Request, query: str, params: dict[str, list[str]]) -> Response:
-    query = await expand_text_match(request, query)  # osce:textMatch triples → VALUES from the text index
-    shape = analyse(query)
+    limits = request.app.state.settings.limits
+    shape = check_query(query, limits.max_query, limits.max_depth)  # before any other look at a long text
+    expanded = await expand_text_match(request, query)  # osce:textMatch triples → VALUES from the text index
+    if expanded is not query:
+        query, shape = expanded, analyse(expanded)
     if shape.form == "update":
         raise ProtocolError(403, READ_ONLY)
     if shape.uses_service:
