@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from kg.iris import ONTOLOGY_IRI, WD
 from kg.paths import ONTOLOGY_DIR, ROOT
 from kg.publish import prefixes
+from kg.serve import people
 from kg.serve.builds import current_build
 from kg.serve.engine import JSON_RESULTS, QueryError
 
@@ -58,8 +59,12 @@ DATA_FORMATS = (("Turtle", "ttl", "text/turtle"), ("JSON-LD", "jsonld", "applica
 # More sections of an entity's page, by template variable: (request, path after /page/) → context or None.
 # ``kg.serve.search`` adds ``releases`` (the releases naming the entity, from the text index).
 SECTIONS: dict[str, Callable[[Request, str], Awaitable[dict[str, Any] | None]]] = {}
-# Incoming links a ``releases`` section lists better (dated, paginated): not listed again.
-LISTED_BY_RELEASES = (SCHEMA + "mentions", SCHEMA + "sourceOrganization")
+# Incoming links that a section, when shown, lists better (dated, paginated): not listed again.
+LISTED_BY = {
+    "releases": (SCHEMA + "mentions", SCHEMA + "sourceOrganization"),
+    "person": (SCHEMA + "spokenByCharacter", SCHEMA + "creator", SCHEMA + "mainEntity", ONTOLOGY_IRI + "#holder"),
+}
+QUOTATIONS_PAGE_SIZE = 20
 
 
 # --- IRIs and labels --------------------------------------------------------------------------------
@@ -281,11 +286,57 @@ async def entity_page(request: Request, path: str) -> Response:
     entity.data_links = {name: (f"/data/{quote(path)}.{ext}", media) for name, ext, media in DATA_FORMATS}
     links = ", ".join(f'<{href}>; rel="alternate"; type="{media}"' for href, media in entity.data_links.values())
     sections = {name: await section(request, path) for name, section in SECTIONS.items()}
-    if sections.get("releases"):
-        entity.incoming = [g for g in entity.incoming if g.prop not in LISTED_BY_RELEASES]
+    listed = {p for name, props in LISTED_BY.items() if sections.get(name) for p in props}
+    entity.incoming = [g for g in entity.incoming if g.prop not in listed]
     response = render(request, "entity.html", title=entity.label, entity=entity, id_path=f"/id/{path}", **sections)
     response.headers["Link"] = links
     return response
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Pages of a section listed ``?{param}=N#{anchor}``; the request's other parameters are kept."""
+
+    page: int
+    pages: int
+    param: str
+    anchor: str
+    others: tuple[tuple[str, str], ...] = ()
+
+    def href(self, page: int) -> str:
+        params = [*self.others, *([(self.param, str(page))] if page > 1 else [])]
+        return "?" + urlencode(params) + "#" + self.anchor
+
+
+def page_number(request: Request, param: str = "page") -> int:
+    """The page asked for with ``param`` (1 when absent or not a positive number)."""
+    try:
+        return max(1, int(request.query_params.get(param, "1")))
+    except ValueError:
+        return 1
+
+
+def pager(request: Request, param: str, anchor: str, total: int, size: int) -> Pager:
+    others = tuple((k, v) for k, v in request.query_params.multi_items() if k != param)
+    return Pager(page_number(request, param), max(1, -(-total // size)), param, anchor, others)
+
+
+async def person_section(request: Request, path: str) -> dict[str, Any] | None:
+    """A person's roles over time and a page of their quotations (``?quotes=N``), newest first."""
+    if not path.startswith("person/"):
+        return None
+    base = settings_base(request)
+    iri, engine = f"{base}id/{path}", current_build(request).engine
+    spans, total = await people.roles(engine, iri), await people.quotation_count(engine, iri)
+    if not spans and not total:
+        return None
+    pages = pager(request, "quotes", "quotations", total, QUOTATIONS_PAGE_SIZE)
+    quotes = await people.quotations(engine, iri, pages.page, QUOTATIONS_PAGE_SIZE) if total else []
+    return {"roles": spans, "quotations": quotes, "total": total, "pager": pages,
+            "link": lambda i: local_href(i, base) if i else None}
+
+
+SECTIONS["person"] = person_section
 
 
 # --- the landing page --------------------------------------------------------------------------------

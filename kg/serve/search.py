@@ -115,11 +115,7 @@ async def releases_section(request: Request, entity_path: str) -> dict[str, Any]
     """What an entity's page shows of the releases naming it (mentioning it; for a person, naming or
     quoting them), newest first: a page of them, the per-year chart, the entities most often named with it; None when none
     does or the build has no index."""
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
-    query = search.Query("", (("entity", entity_path),), "newest", page, ENTITY_PAGE_SIZE)
+    query = search.Query("", (("entity", entity_path),), "newest", pages.page_number(request), ENTITY_PAGE_SIZE)
     try:
         results = await asyncio.to_thread(_run, index_for(request), query, 12, 100)
     except search.SearchError:
@@ -129,7 +125,8 @@ async def releases_section(request: Request, entity_path: str) -> dict[str, Any]
     base = pages.settings_base(request)
     years = sorted((v.value, v.count) for v in results.facets["year"])
     return {"results": results, "bars": pages.bar_chart(years), "link": lambda iri: pages.local_href(iri, base),
-            "search": href(search.Query("", query.filters)), "page": page,
+            "search": href(search.Query("", query.filters)),
+            "pager": pages.pager(request, "page", "releases", results.total, ENTITY_PAGE_SIZE),
             "names": [(n, "/page/" + n.value if "://" not in n.value else None) for n in results.names]}
 
 
