@@ -94,9 +94,10 @@ def write_dataset(graphs: dict[str, Path], out: Path) -> Path:
     return out
 
 
-def build_seeds(out: Path) -> Path:
-    """``kg build`` of the seeds into ``out``; fails the test with the build's stderr when it does not publish."""
-    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(ROOT / "seeds"), "--out", str(out),
+def build_seeds(out: Path, seeds: Path = ROOT / "seeds") -> Path:
+    """``kg build`` of ``seeds`` (the project's by default) into ``out``; fails the test with the build's stderr
+    when it does not publish."""
+    run = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--seeds", str(seeds), "--out", str(out),
                           "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     if run.returncode != 0 or not (out / "osce-kg.trig").is_file():
         pytest.fail(f"kg build of the seeds failed ({run.returncode}): {run.stderr.strip()[-2000:]}")

@@ -138,7 +138,7 @@ def test_person_page_lists_their_quotations(client, dump, base):
         pytest.skip("no quotation in this build has a speaker")
     person = quoted[0]
     page = soup(client, page_path(person, base))
-    incoming = {a["href"] for a in page.select("ul.incoming a")}
+    incoming = {a["href"] for a in page.select("ul.incoming a, ol.quotations blockquote a")}
     assert {page_path(q, base) for q in dump.subjects(SCHEMA.spokenByCharacter, person)} <= incoming
 
 
