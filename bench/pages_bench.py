@@ -3,7 +3,8 @@
 ``python bench/pages_bench.py --data DIR [--rounds N] [--json FILE]`` starts ``kg serve`` on a free
 port, warms it up, then GETs each path ``N`` times one after another (one client) and reports the
 median and 95th percentile. The paths are the landing page, the most mentioned State's page and
-data, the latest release's page, a 303 from ``/id``, the query page and the dumps listing.
+data, the latest release's page, the most quoted person's page (first and last page of quotations), a 303
+from ``/id``, the query page and the dumps listing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ TOP_STATE = ("SELECT ?s (COUNT(?r) AS ?n) WHERE { ?r a <https://schema.org/NewsA
              "GROUP BY ?s ORDER BY DESC(?n) LIMIT 1")
 LATEST = ("SELECT ?r WHERE { ?r a <https://schema.org/NewsArticle> ; <https://schema.org/datePublished> ?d } "
           "ORDER BY DESC(?d) LIMIT 1")
+MOST_QUOTED = ("SELECT ?p (COUNT(?q) AS ?n) WHERE { ?q <https://schema.org/spokenByCharacter> ?p } "
+               "GROUP BY ?p ORDER BY DESC(?n) LIMIT 1")
 
 
 def first(client: httpx.Client, query: str) -> str:
@@ -34,13 +37,17 @@ def first(client: httpx.Client, query: str) -> str:
 
 
 def paths(client: httpx.Client) -> dict[str, tuple[str, dict[str, str]]]:
-    state, release = first(client, TOP_STATE), first(client, LATEST)
+    state, release, person = first(client, TOP_STATE), first(client, LATEST), first(client, MOST_QUOTED)
+    quoted = int(client.post("/sparql", data={"query": MOST_QUOTED}, headers={"Accept": "application/sparql-results+json"})
+                 .json()["results"]["bindings"][0]["n"]["value"])
     local = lambda iri: iri.split("/id/", 1)[1]  # noqa: E731
     return {
         "landing /": ("/", {}),
         "State page (most mentioned)": (f"/page/{local(state)}", {}),
         "State data .ttl": (f"/data/{local(state)}.ttl", {}),
         "release page (latest)": (f"/page/{local(release)}", {}),
+        "person page (most quoted)": (f"/page/{local(person)}", {}),
+        "person page, last quotations": (f"/page/{local(person)}?quotes={-(-quoted // 20)}", {}),
         "/id 303 (Accept: text/turtle)": (f"/id/{local(release)}", {"Accept": "text/turtle"}),
         "/query": ("/query", {}),
         "/dumps/": ("/dumps/", {}),
