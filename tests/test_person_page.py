@@ -13,26 +13,15 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, URIRef
 
 from conftest import ROOT, build_seeds
+from test_pages import OSCE, SCHEMA, page_path as page_of, soup
 
-SCHEMA = Namespace("https://schema.org/")
-OSCE = Namespace("https://w3id.org/osce-kg/ontology#")
 BORG = "/page/person/ian-borg"
 SEED = ROOT / "seeds" / "003_973450243c3cbebb.txt"  # Ian Borg in Tajikistan, 26 June 2024, quoted three times
 ROLE = "OSCE Chair-in-Office, Minister for Foreign and European Affairs and Trade of Malta"
 DAYS = range(1, 26)  # synthetic releases on 1 to 25 July 2024, one quotation each
-
-
-def page_of(iri: str, base: str) -> str:
-    return "/page/" + str(iri)[len(base) + 3:]
-
-
-def soup(http: httpx.Client, path: str) -> BeautifulSoup:
-    r = http.get(path)
-    assert r.status_code == 200, path
-    return BeautifulSoup(r.text, "html.parser")
 
 
 def shown_quotations(page: BeautifulSoup) -> list[tuple[str, str, str, str]]:
