@@ -51,9 +51,10 @@ def _by_latest(role: RoleSpan) -> tuple[bool, str, str, str]:
 async def roles(engine: Any, person: str) -> list[RoleSpan]:
     """The posts ``person`` held and the role names releases give them, the latest first."""
     posts = await engine.select(
-        f"SELECT ?h ?post ?label ?start ?end WHERE {{ ?h <{OSCE}holder> <{person}> ; <{OSCE}post> ?post . "
-        f"OPTIONAL {{ ?post <{LABEL}> ?label }} OPTIONAL {{ ?h <{OSCE}startDate> ?start }} "
-        f"OPTIONAL {{ ?h <{OSCE}endDate> ?end }} }} LIMIT {MAX_ROLES}")
+        f"SELECT ?h ?post (MIN(?l) AS ?label) ?start ?end WHERE {{ ?h <{OSCE}holder> <{person}> ; <{OSCE}post> ?post . "
+        f"OPTIONAL {{ ?post <{LABEL}> ?l FILTER(LANGMATCHES(LANG(?l), \"en\") || LANG(?l) = \"\") }} "
+        f"OPTIONAL {{ ?h <{OSCE}startDate> ?start }} OPTIONAL {{ ?h <{OSCE}endDate> ?end }} }} "
+        f"GROUP BY ?h ?post ?start ?end LIMIT {MAX_ROLES}")  # one row per holding, one English label
     # the first and latest release per role name: the smallest and largest "date release" string
     named = await engine.select(
         f"SELECT ?name (COUNT(DISTINCT ?r) AS ?n) (MIN(?at) AS ?first) (MAX(?at) AS ?last) WHERE {{ "
