@@ -19,7 +19,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 from kg.extract.lexicon import alternation, terms
-from kg.extract.trie import WordScanner
+from kg.extract.trie import WordScanner, trie_pattern
 from kg.record import PersonRole
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
@@ -62,7 +62,7 @@ def _title_words() -> frozenset[str]:
 
 @cache
 def _title_re() -> re.Pattern[str]:
-    titles = "|".join(re.escape(t.rstrip(".")) for t in terms("title"))
+    titles = trie_pattern(t.rstrip(".") for t in terms("title"))
     return re.compile(rf"(?<![\w-])(?:{titles})(?![\w-])")
 
 
