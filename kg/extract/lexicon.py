@@ -6,10 +6,10 @@ Section words come from ``sections.tsv`` with the content type each implies; the
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from functools import cache
 
-from kg.extract.trie import trie_pattern
 from kg.paths import REFERENCE_DIR
 
 LEXICON = REFERENCE_DIR / "extract_lexicon.tsv"
@@ -46,6 +46,5 @@ def section_content_type(section: str) -> str:
 
 
 def alternation(kind: str) -> str:
-    """A regex alternation of one kind's terms (escaped, longest first), shaped as a trie so that ``re``
-    tries one branch per character instead of every term at every position."""
-    return trie_pattern(terms(kind))
+    """A regex alternation of one kind's terms (escaped, longest first)."""
+    return "|".join(re.escape(t) for t in terms(kind))

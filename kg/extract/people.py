@@ -19,7 +19,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 from kg.extract.lexicon import alternation, terms
-from kg.extract.trie import WordScanner, trie_pattern
+from kg.extract.trie import WordScanner
 from kg.record import PersonRole
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
@@ -62,7 +62,7 @@ def _title_words() -> frozenset[str]:
 
 @cache
 def _title_re() -> re.Pattern[str]:
-    titles = trie_pattern(t.rstrip(".") for t in terms("title"))
+    titles = "|".join(re.escape(t.rstrip(".")) for t in terms("title"))
     return re.compile(rf"(?<![\w-])(?:{titles})(?![\w-])")
 
 
@@ -82,7 +82,10 @@ def post_phrases(text: str) -> list[str]:
 def _cap_words(phrase: str) -> set[str]:
     """The capitalised words of ``phrase``, hyphenated words split ("Chairman-in-Office" → Chairman,
     Office), determiners left out."""
-    return {w for w in re.findall(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’]*", phrase) if w not in _DETERMINERS}
+    return {w for w in _CAP_WORD.findall(phrase) if w not in _DETERMINERS}
+
+
+_CAP_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’]*")
 
 
 _LEADING_CAPS = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*\s+)*$")
@@ -143,13 +146,16 @@ class People:
         """Two spellings of one name ("Haik Harutyunyan" in a caption, "Haik Harutunyan" in the body;
         "Sinirlioğlu"/"Sinirlioglu"): same first names, surnames a letter or two apart. The first
         written is kept."""
-        if len(self.found) < 2:
-            return
-        keys = {p.name: _spelling_key(p.name) for p in self.found}
-        for k, later in enumerate(list(self.found)):
-            first = next((p for p in self.found[:k] if _same_person(keys[p.name], keys[later.name])), None)
-            if first is not None and later in self.found:
-                self._merge(first, later)
+        groups: dict[tuple[str, ...], list[PersonRole]] = {}
+        for p in self.found:  # only names of as many words with the same first names can be one person
+            key = _spelling_key(p.name)
+            groups.setdefault(key[:-1] + (str(len(key)),), []).append(p)
+        for group in groups.values():
+            for k, later in enumerate(group[1:], 1):
+                first = next((p for p in group[:k] if p in self.found
+                              and _same_person(_spelling_key(p.name), _spelling_key(later.name))), None)
+                if first is not None and later in self.found:
+                    self._merge(first, later)
 
     def _merge(self, keep: PersonRole, drop: PersonRole) -> None:
         """``drop`` is ``keep`` under another name: one entry named as ``keep``, at the earlier place."""
@@ -267,14 +273,13 @@ def _run_re() -> re.Pattern[str]:
     return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles}|{_CAP}\.)\s+)?{_CAPWORD})+")
 
 
-def _joint(word: str, particles: frozenset[str]) -> bool:
-    """A word that may join name words without being one: a particle ("de") or an initial ("M.", after a
-    first name only: "Robert M. Beecroft")."""
-    return word in particles or _initial(word)
-
-
-def _initial(word: str) -> bool:
-    return len(word) == 2 and word[1] == "." and word[0].isupper()
+def _joins(word: str, before: int, particles: frozenset[str]) -> bool:
+    """Whether ``word``, after ``before`` name words, joins name words without being one: a particle
+    ("de") after one or more, a middle initial ("M.": the run regex lets only capitals in) after exactly
+    one ("Robert M. Beecroft")."""
+    if word in particles:
+        return before > 0
+    return before == 1 and len(word) == 2 and word[1] == "."
 
 
 @lru_cache(maxsize=1 << 16)
@@ -303,10 +308,10 @@ def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -
         i = 0
         while i < len(toks):
             j = i
-            while j < len(toks) and (names[j] or (_joint(toks[j][0], particles) and j + 1 < len(toks) and names[j + 1]
-                                                  and (j - i == 1 if _initial(toks[j][0]) else j > i))):
+            while j < len(toks) and (names[j] or (j + 1 < len(toks) and names[j + 1] and _joins(toks[j][0], j - i,
+                                                                                                  particles))):
                 j += 1
-            if j - i >= 2 and (j == len(toks) or _joint(toks[j][0], particles)):
+            if j - i >= 2 and (j == len(toks) or _joins(toks[j][0], 1, particles)):
                 start, end = toks[i][1], toks[j - 1][2]
                 name = text[start:end]
                 role = _role(text, floor, start)
