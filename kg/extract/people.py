@@ -146,6 +146,8 @@ class People:
         """Two spellings of one name ("Haik Harutyunyan" in a caption, "Haik Harutunyan" in the body;
         "Sinirlioğlu"/"Sinirlioglu"): same first names, surnames a letter or two apart. The first
         written is kept."""
+        if len(self.found) < 2:
+            return
         groups: dict[tuple[str, ...], list[PersonRole]] = {}
         for p in self.found:  # only names of as many words with the same first names can be one person
             key = _spelling_key(p.name)
