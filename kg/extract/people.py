@@ -1,11 +1,15 @@
 """People named in a release, with the role the text gives them, and a resolver for later references.
 
-A capitalised run of words is a person's full name (two or more name words) when the text marks it as
-one: a title directly before it (``President Hamid Karzai``), a role phrase in apposition before it
-(``The OSCE Secretary General, Marc Perrin de Brichambaut,``), or the gazetteer knows the name. The role
-is the phrase the text gives, from its first capitalised word (after a determiner) to the name. Later
-references by surname or title + surname (``Perrin de Brichambaut``, ``Minister Borg``) resolve to the
-full name through ``People.resolve``.
+A capitalised run of words is a person's full name (two or more name words; particles and a middle
+initial may join them) when the text marks it as one: a title directly before it (``President Hamid
+Karzai``, ``Polish Foreign Minister Bronislaw Geremek``), a role phrase in apposition before or after it
+(``The OSCE Secretary General, Marc Perrin de Brichambaut,``; ``Knut Vollebaek, the OSCE High
+Commissioner on National Minorities,``), a speech verb, "headed by" or a photographer's credit around it
+(``said Knut Dreyer``, ``(OSCE/Jonathan Perfect)``), a title before its surname elsewhere in the release,
+or the gazetteer knows the name. The role is the phrase the text gives, from its first capitalised word
+(after a determiner) to the name. Later references by surname or title + surname (``Perrin de
+Brichambaut``, ``Minister Borg``) resolve to the full name through ``People.resolve``; two spellings of
+one name are one person.
 """
 
 from __future__ import annotations
