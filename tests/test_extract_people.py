@@ -127,3 +127,7 @@ def test_a_middle_initial_is_part_of_the_name():
 def test_lower_case_particles_inside_a_name():
     assert people("Ambassador Tim del Vecchio and Minister Ana dos Santos met.") == [
         ("Tim del Vecchio", "Ambassador"), ("Ana dos Santos", "Minister")]
+
+
+def test_a_sentence_opening_word_is_no_part_of_a_name():
+    assert people("See Annex A. Then John Smith, Head of Mission, spoke.") == [("John Smith", "Head of Mission")]

@@ -41,11 +41,6 @@ def _ethnic_markers() -> tuple[str, ...]:
     return tuple(f"{marker} " for marker in terms("ethnic_marker"))
 
 
-def _ethnic(text: str, at: int) -> bool:
-    """Whether the demonym at ``at`` names an ethnic group ("ethnic Albanian", "Kosovo Serb"), not a country."""
-    return text.endswith(_ethnic_markers(), 0, at)
-
-
 _PAIR = re.compile(r"([A-Z][\w'’]*)-([A-Z][\w'’]+)(?![\w-])")  # "Tajik-Afghan border"; left edge checked apart
 _DASH_CAP = re.compile(r"-[A-Z]")
 
@@ -53,29 +48,34 @@ _DASH_CAP = re.compile(r"-[A-Z]")
 def find_mentions(texts: list[str], gazetteer: Any, on: date) -> list[Mention]:
     """Entities named in ``texts`` (title first, then paragraphs), as they stood on date ``on``."""
     pattern, table = scanner(gazetteer)
+    ethnic = _ethnic_markers()  # "ethnic Albanian", "Kosovo Albanian": a group, not the country
     seen: set[str] = set()
     out: list[Mention] = []
     for text in texts:
-        hits = [(m.start(), m.group()) for m in pattern.finditer(text)]
+        hits = pattern.finditer(text)
         if _DASH_CAP.search(text) and (pairs := _pair_hits(text, table)):
-            hits = sorted(hits + pairs)
-        for at, name in hits:
+            hits = sorted(hits + pairs, key=lambda m: m.start())
+        for m in hits:
+            name = m.group()
             entity = table[name]
             if entity.iri in seen:
                 continue
             kind = entity.kind_on(on)
-            if kind is None or (name in entity.demonyms and _ethnic(text, at)):
+            if kind is None or (text.endswith(ethnic, 0, m.start()) and name in entity.demonyms):
                 continue
             seen.add(entity.iri)
             out.append(Mention(name=name, kind=kind, iri=entity.iri, wikidata=entity.wikidata or None))
     return out
 
 
-def _pair_hits(text: str, table: dict[str, Any]) -> list[tuple[int, str]]:
+_NAME = re.compile(r"[\w'’]+")
+
+
+def _pair_hits(text: str, table: dict[str, Any]) -> list[re.Match[str]]:
     """The demonyms of hyphenated pairs ("Tajik-Afghan", "Armenian-Azerbaijani"), which the scanner's
-    word edge leaves out, with their offsets."""
+    word edge leaves out, as matches."""
     out = []
     for m in _PAIR.finditer(text):
         if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "-")):
-            out += [(m.start(k), m[k]) for k in (1, 2) if m[k] in table and m[k] in table[m[k]].demonyms]
+            out += [_NAME.match(text, m.start(k)) for k in (1, 2) if m[k] in table and m[k] in table[m[k]].demonyms]
     return out

@@ -1,11 +1,15 @@
 """People named in a release, with the role the text gives them, and a resolver for later references.
 
-A capitalised run of words is a person's full name (two or more name words) when the text marks it as
-one: a title directly before it (``President Hamid Karzai``), a role phrase in apposition before it
-(``The OSCE Secretary General, Marc Perrin de Brichambaut,``), or the gazetteer knows the name. The role
-is the phrase the text gives, from its first capitalised word (after a determiner) to the name. Later
-references by surname or title + surname (``Perrin de Brichambaut``, ``Minister Borg``) resolve to the
-full name through ``People.resolve``.
+A capitalised run of words is a person's full name (two or more name words; particles and a middle
+initial may join them) when the text marks it as one: a title directly before it (``President Hamid
+Karzai``, ``Polish Foreign Minister Bronislaw Geremek``), a role phrase in apposition before or after it
+(``The OSCE Secretary General, Marc Perrin de Brichambaut,``; ``Knut Vollebaek, the OSCE High
+Commissioner on National Minorities,``), a speech verb, "headed by" or a photographer's credit around it
+(``said Knut Dreyer``, ``(OSCE/Jonathan Perfect)``), a title before its surname elsewhere in the release,
+or the gazetteer knows the name. The role is the phrase the text gives, from its first capitalised word
+(after a determiner) to the name. Later references by surname or title + surname (``Perrin de
+Brichambaut``, ``Minister Borg``) resolve to the full name through ``People.resolve``; two spellings of
+one name are one person.
 """
 
 from __future__ import annotations
@@ -82,7 +86,10 @@ def post_phrases(text: str) -> list[str]:
 def _cap_words(phrase: str) -> set[str]:
     """The capitalised words of ``phrase``, hyphenated words split ("Chairman-in-Office" → Chairman,
     Office), determiners left out."""
-    return {w for w in re.findall(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’]*", phrase) if w not in _DETERMINERS}
+    return {w for w in _CAP_WORD.findall(phrase) if w not in _DETERMINERS}
+
+
+_CAP_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’]*")
 
 
 _LEADING_CAPS = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*\s+)*$")
@@ -145,11 +152,16 @@ class People:
         written is kept."""
         if len(self.found) < 2:
             return
-        keys = {p.name: _spelling_key(p.name) for p in self.found}
-        for k, later in enumerate(list(self.found)):
-            first = next((p for p in self.found[:k] if _same_person(keys[p.name], keys[later.name])), None)
-            if first is not None and later in self.found:
-                self._merge(first, later)
+        groups: dict[tuple[str, ...], list[PersonRole]] = {}
+        for p in self.found:  # only names of as many words with the same first names can be one person
+            key = _spelling_key(p.name)
+            groups.setdefault(key[:-1] + (str(len(key)),), []).append(p)
+        for group in groups.values():
+            for k, later in enumerate(group[1:], 1):
+                first = next((p for p in group[:k] if p in self.found
+                              and _same_person(_spelling_key(p.name), _spelling_key(later.name))), None)
+                if first is not None and later in self.found:
+                    self._merge(first, later)
 
     def _merge(self, keep: PersonRole, drop: PersonRole) -> None:
         """``drop`` is ``keep`` under another name: one entry named as ``keep``, at the earlier place."""
@@ -267,14 +279,13 @@ def _run_re() -> re.Pattern[str]:
     return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles}|{_CAP}\.)\s+)?{_CAPWORD})+")
 
 
-def _joint(word: str, particles: frozenset[str]) -> bool:
-    """A word that may join name words without being one: a particle ("de") or an initial ("M.", after a
-    first name only: "Robert M. Beecroft")."""
-    return word in particles or _initial(word)
-
-
-def _initial(word: str) -> bool:
-    return len(word) == 2 and word[1] == "." and word[0].isupper()
+def _joins(word: str, before: int, particles: frozenset[str]) -> bool:
+    """Whether ``word``, after ``before`` name words, joins name words without being one: a particle
+    ("de") after one or more, a middle initial ("M.": the run regex lets only capitals in) after exactly
+    one ("Robert M. Beecroft")."""
+    if word in particles:
+        return before > 0
+    return before == 1 and len(word) == 2 and word[1] == "."
 
 
 @lru_cache(maxsize=1 << 16)
@@ -303,10 +314,10 @@ def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -
         i = 0
         while i < len(toks):
             j = i
-            while j < len(toks) and (names[j] or (_joint(toks[j][0], particles) and j + 1 < len(toks) and names[j + 1]
-                                                  and (j - i == 1 if _initial(toks[j][0]) else j > i))):
+            while j < len(toks) and (names[j] or (j + 1 < len(toks) and names[j + 1] and _joins(toks[j][0], j - i,
+                                                                                                  particles))):
                 j += 1
-            if j - i >= 2 and (j == len(toks) or _joint(toks[j][0], particles)):
+            if j - i >= 2 and (j == len(toks) or _joins(toks[j][0], 1, particles)):
                 start, end = toks[i][1], toks[j - 1][2]
                 name = text[start:end]
                 role = _role(text, floor, start)

@@ -17,7 +17,7 @@ holder on the release's date; when two fit, there is no speaker.
 from __future__ import annotations
 
 import re
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Callable
 from functools import cache
 
@@ -26,7 +26,7 @@ from kg.extract.people import People, post_phrases
 from kg.extract.posts import post_patterns
 from kg.record import Quote
 
-_PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 _POSTS = post_patterns()  # (post key, pattern) from post_words.tsv: "the High Commissioner", "the Director", ...
 _ANY_POST = re.compile("|".join(f"(?P<post{i}>{pattern.pattern})" for i, (_, pattern) in enumerate(_POSTS)))
 MIN_WORDS = 4
@@ -69,7 +69,8 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
 
     ``paragraphs`` are the texts ``people`` was found in (title first, dateline removed); indexes agree.
     """
-    spans = {pi: quote_spans(paragraphs[pi]) for pi in range(first, len(paragraphs)) if _MARK.search(paragraphs[pi])}
+    spans = {pi: quote_spans(text) for pi in range(first, len(paragraphs))
+             if '"' in (text := paragraphs[pi]) or "“" in text or "”" in text}
     referents = sorted((pi, off, name) for pi, off, name in people.spans
                        if not any(a <= off < b for a, b in spans.get(pi, ())))
     ctx = _Context(paragraphs, people, holders, referents)
@@ -153,12 +154,12 @@ class _Context:
         """The one person a post in ``window`` names: the one named with it in the release, else its one
         holder on the release's date (for the posts of ``post_words.tsv``); "" when a post is there but no
         one or several fit; None when there is no post."""
-        if (m := _ANY_POST.search(window)) is not None:  # one search for every post: the leftmost
+        phrases = post_phrases(window)  # every post word holds a title: no title, no post
+        if phrases and (m := _ANY_POST.search(window)) is not None:  # one search for every post: the leftmost
             key = _POSTS[int(m.lastgroup.removeprefix("post"))][0]
             named = self.people.holders(m.group())
             held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
             return held[0] if len(held) == 1 else ""
-        phrases = post_phrases(window)
         for phrase in phrases:
             found = self.people.holders(phrase)
             if len(found) == 1:
@@ -168,18 +169,18 @@ class _Context:
     def subject(self, pi: int, qs: int, near: bool = False) -> str | None:
         """The first person named in the latest sentence before ``(pi, qs)`` that names anyone; with
         ``near``, only when that sentence is in the quotation's paragraph or the one before."""
-        before = [r for r in self.referents if (r[0], r[1]) < (pi, qs)]
-        if not before:
+        end = bisect_left(self.referents, (pi, qs))  # referents before the quotation: [:end]
+        if not end:
             return None
-        p, off, _ = before[-1]
-        start = _sentence_start(self.paragraphs[p], 0, off)
+        p, off, _ = self.referents[end - 1]
         if near and p < pi - 1:
             return None
-        return next(name for q, o, name in before if q == p and o >= start)
+        start = _sentence_start(self.paragraphs[p], 0, off)
+        return next(name for q, o, name in self.referents[:end] if q == p and o >= start)
 
 
 # A sentence ends at . ! ? before a space or the end, but not after "Mr." or an initial ("J. Smith").
-_END = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)(?<!\b[A-Z])[.!?](?:\s|$)")
+_END = re.compile(r"[.!?](?<!\bMr.)(?<!\bMs.)(?<!\bMrs.)(?<!\bDr.)(?<!\b[A-Z].)(?:\s|$)")  # the mark first: fast
 
 
 def _sentence_end(text: str, start: int, limit: int) -> int:
