@@ -209,9 +209,12 @@ class Gazetteer:
 
     def _holding_list(self) -> list[tuple[str, str, Period]]:
         g, out = self._g, []
+        self._spellings: dict[str, tuple[str, ...]] = {}  # a holder's name → its other spellings
         for node in sorted(set(g.subjects(RDF.type, OSCE.PostHolding))):
             post, person = g.value(node, OSCE.post), g.value(node, OSCE.holder)
-            out.append((str(post), str(g.value(person, RDFS.label)), _period(g, node)))
+            name = str(g.value(person, RDFS.label))
+            out.append((str(post), name, _period(g, node)))
+            self._spellings[name] = tuple(sorted({str(o) for o in g.objects(person, SKOS.altLabel)} | {fold(name)}))
         return out
 
     def _ending_index(self) -> dict[str, list[tuple[Person, list[Period]]]]:
@@ -290,10 +293,12 @@ class Gazetteer:
         return found.pop() if len(found) == 1 else None
 
     def people(self) -> list[tuple[str, str]]:
-        """(full name, post) of every person holding a post in the reference graph, under their name and
-        its spelling without diacritics ("Feridun Sinirlioglu")."""
+        """(full name, post) of every person holding a post in the reference graph, under their name, its
+        spelling without diacritics ("Feridun Sinirlioglu") and the other spellings the tables give
+        ("Helga Schmid")."""
         posts = {e.iri: e.label for e in self.entities if e.category == "post"}
-        return sorted({(name, posts[p]) for p, person, _ in self._holdings for name in {person, fold(person)}})
+        return sorted({(name, posts[p]) for p, person, _ in self._holdings
+                       for name in (person, *self._spellings[person])})
 
     def place(self, name: str) -> Place | None:
         """(canonical city name, QID) of a dateline city in wikidata.tsv, spelling variants included."""

@@ -74,3 +74,14 @@ def test_a_country_inside_a_structures_name_is_no_mention_of_it(gazetteer):
 def test_names_that_mean_other_things_are_not_scanned(gazetteer):
     assert mentions("AI tools, the EC regulation and the WHO said: the General Assembly of the club met.",
                     gazetteer) == []
+
+
+def test_an_ethnic_group_is_no_mention_of_the_country(gazetteer):
+    assert [m[0] for m in mentions("Ethnic Albanian parties and Kosovo Albanian leaders met.", gazetteer)] == [
+        "Kosovo"]
+    assert [m[0] for m in mentions("Albanian officials met ethnic Russian leaders.", gazetteer)] == ["Albanian"]
+
+
+def test_demonyms_joined_by_a_hyphen_name_both_countries(gazetteer):
+    assert [m[0] for m in mentions("The Tajik-Afghan border; a Russian-speaking Euro-Atlantic forum.", gazetteer)] == [
+        "Tajik", "Afghan"]

@@ -68,6 +68,26 @@ from kg.extract.dateline import parse_date, parse_dateline
     ("VIENNA, March 5, 2010 – The", "VIENNA, March 5, 2010", ["VIENNA"], "2010-03-05", "The"),
     ("VIENNA, 05.03.2010 – The", "VIENNA, 05.03.2010", ["VIENNA"], "2010-03-05", "The"),
     ("VIENNA, Friday, 5 March 2010 – The", "VIENNA, Friday, 5 March 2010", ["VIENNA"], "2010-03-05", "The"),
+    ("VIENNA, 5 MARCH 2010 ― The", "VIENNA, 5 MARCH 2010", ["VIENNA"], "2010-03-05", "The"),  # horizontal bar
+    ("VIENNA, 5 march 2010 − The", "VIENNA, 5 march 2010", ["VIENNA"], "2010-03-05", "The"),  # minus sign
+    ("VIENNA, 05 March 2010 – The", "VIENNA, 05 March 2010", ["VIENNA"], "2010-03-05", "The"),  # leading zero
+    ("VIENNA, 5 Sept. 2010 – The", "VIENNA, 5 Sept. 2010", ["VIENNA"], "2010-09-05", "The"),  # abbreviated month
+    ("VIENNA, 5 Dec 2010 – The", "VIENNA, 5 Dec 2010", ["VIENNA"], "2010-12-05", "The"),
+    # a city in mixed case: the strict form only (a full date, then a dash)
+    ("Vienna, 5 May 2010 – The OSCE", "Vienna, 5 May 2010", ["Vienna"], "2010-05-05", "The OSCE"),
+    ("Skopje, 3 March 2015 - The", "Skopje, 3 March 2015", ["Skopje"], "2015-03-03", "The"),
+    ("Bishkek 12 May 2009 – The", "Bishkek 12 May 2009", ["Bishkek"], "2009-05-12", "The"),
+    ("The Hague, 1 June 2010 — The", "The Hague, 1 June 2010", ["The Hague"], "2010-06-01", "The"),
+    ("Nur-Sultan, 05th June 2019 –The", "Nur-Sultan, 05th June 2019", ["Nur-Sultan"], "2019-06-05", "The"),
+    ("Washington D.C., 5 Sept. 2010 – The", "Washington D.C., 5 Sept. 2010", ["Washington D.C."], "2010-09-05", "The"),
+    ("St. Petersburg 1 July 2013 – The", "St. Petersburg 1 July 2013", ["St. Petersburg"], "2013-07-01", "The"),
+    ("Belgrade/Pristina, 12 May 2005 – The", "Belgrade/Pristina, 12 May 2005", ["Belgrade", "Pristina"],
+     "2005-05-12", "The"),
+    ("Corfu, Greece, 28 June 2009 – Ministers", "Corfu, Greece, 28 June 2009", ["Corfu"], "2009-06-28", "Ministers"),
+    ("Chişinău, 5 May 2011 (OSCE) – The", "Chişinău, 5 May 2011 (OSCE)", ["Chişinău"], "2011-05-05", "The"),
+    ("Vienna, 5 May 2010: The OSCE", "Vienna, 5 May 2010", ["Vienna"], "2010-05-05", "The OSCE"),
+    ("Vienna, 5 May 2010 –", "Vienna, 5 May 2010", ["Vienna"], "2010-05-05", ""),  # alone above the text
+    ("Vienna, 5 May 2010:", "Vienna, 5 May 2010", ["Vienna"], "2010-05-05", ""),
 ])
 def test_dateline_variants(paragraph, raw, places, iso, rest):
     d = parse_dateline(paragraph)
@@ -88,6 +108,16 @@ def test_a_yearless_dateline_takes_the_year_given():
     "On 12 July 2012 the Permanent Council met in Vienna.",
     "Several NGOs, 5 May 2010 – a date in a list.",
     "VIENNA 5 May 2010",  # a header date line, not a dateline opening a paragraph
+    # mixed case: running text, a header line, no year, no dash after the date
+    "Vienna, 5 May 2010 was the day the talks began.",
+    "Vienna, 5 May 2010",
+    "Vienna, 5 May – The talks began.",
+    "Vienna, 5 May 2010. The talks began.",
+    "In Vienna, 5 May 2010 – talks ended.",
+    "Several Delegations, 5 May 2010 – a date in a list.",
+    "The OSCE Mission, on 5 May 2010 – supported a course.",
+    "Today Vienna hosts, 5 May 2010 – a conference.",
+    "Ministers met in Vienna on 5 May 2010 – the first meeting.",
 ])
 def test_running_text_has_no_dateline(paragraph):
     assert parse_dateline(paragraph) is None
@@ -97,6 +127,8 @@ def test_running_text_has_no_dateline(paragraph):
     ("7 December 2023", "2023-12-07"), ("- 10 September 2008", "2008-09-10"), ("September 10, 2008", "2008-09-10"),
     ("2008-09-10T09:00:00Z", "2008-09-10"), ("Sept. 3, 2009", "2009-09-03"), ("25 - 27 June 2019", "2019-06-25"),
     ("12 April", None), ("31 February 2010", None), ("no date here", None),
+    ("05 May 2010", "2010-05-05"), ("5th May 2010", "2010-05-05"), ("5 Sept. 2010", "2010-09-05"),
+    ("Monday, 5th of May, 2010", "2010-05-05"), ("04/05/2017", "2017-05-04"), ("04/05.2017", None),
 ])
 def test_date_fields(text, iso):
     assert parse_date(text) == iso

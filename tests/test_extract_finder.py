@@ -3,6 +3,7 @@
 import pytest
 
 from kg.extract import extract
+from kg.extract.dateline import parse_date
 from kg.extract.text import parse
 from kg.ingest import page_from_bytes
 from kg.record import ExtractionError
@@ -30,6 +31,69 @@ def test_title_then_dateline_in_any_spacing(lines):
     assert (layout.title, layout.body[0], layout.body[1:]) == (TITLE, DATELINE, [MORE])
 
 
+@pytest.mark.parametrize("lines, date, place", [
+    (("12 May 2009", TITLE, MORE), "12 May 2009", None),                        # a date above the title
+    (("Vienna, 12 May 2009", "", TITLE, "", MORE), "12 May 2009", "Vienna"),    # a place and date above it
+    (("Newsroom", "05 May 2009", TITLE, MORE), "05 May 2009", None),            # under a section word
+    (("12 May 2009", TITLE, DATELINE, MORE), "12 May 2009", None),              # and a dateline below it
+    (("Newsroom", "Odesa, 4 May 2017", TITLE, "4 May 2017", MORE), "4 May 2017", "Odesa"),  # the one with a place
+], ids=["date", "place-date", "section-word", "and-dateline", "and-date-below"])
+def test_a_date_line_above_the_title(lines, date, place):
+    layout = page(*lines)
+    assert (layout.title, layout.date, layout.place, layout.body[-1]) == (TITLE, date, place, MORE)
+
+
+STANDFIRST = "Twenty judges from the south of the country learn to apply the European Convention in property cases"
+
+
+@pytest.mark.parametrize("lines, standfirst", [
+    ((TITLE, STANDFIRST, DATELINE, MORE), STANDFIRST),                          # a subtitle longer than the title
+    ((TITLE, "", "Judges learn about rights.", "", DATELINE, MORE), "Judges learn about rights."),  # a sentence
+    (("Newsroom", TITLE, STANDFIRST, "![](https://example.org/p.jpg)", DATELINE, MORE), STANDFIRST),  # an image
+], ids=["longer", "sentence", "image-after"])
+def test_a_standfirst_between_title_and_dateline_is_not_the_title(lines, standfirst):
+    layout = page(*lines)
+    assert (layout.title, layout.standfirst, layout.body) == (TITLE, [standfirst], [DATELINE, MORE])
+
+
+def test_a_standfirst_above_a_date_line_or_a_field_block():
+    layout = page(TITLE, STANDFIRST, "ODESA 4 May 2017", MORE)
+    assert (layout.title, layout.standfirst, layout.date, layout.body) == (TITLE, [STANDFIRST], "4 May 2017", [MORE])
+    layout = page(TITLE, STANDFIRST, "Date:", "4 May 2017", "Place:", "ODESA", DATELINE, MORE)
+    assert (layout.title, layout.standfirst, layout.date, layout.body) == (TITLE, [STANDFIRST], "4 May 2017",
+                                                                          [DATELINE, MORE])
+
+
+def test_a_standfirst_shorter_than_a_long_title():
+    title = TITLE + " and on the European Convention in courts of the southern regions"
+    layout = page(title, "Twenty judges from the south learn to apply the Convention", DATELINE, MORE)
+    assert (layout.title, layout.standfirst) == (title, ["Twenty judges from the south learn to apply the Convention"])
+
+
+@pytest.mark.parametrize("above", ["Organization for Security and Co-operation in Europe",
+                                   "OSCE Mission to Bosnia and Herzegovina", "Human rights", "Media freedom and you",
+                                   "Press release", "Share this page"])
+def test_a_name_or_menu_line_above_the_title_is_not_a_title_with_a_standfirst(above):
+    layout = page(above, TITLE, DATELINE, MORE)
+    assert (layout.title, layout.standfirst) == (TITLE, [])
+
+
+@pytest.mark.parametrize("label", ["PRESS RELEASE", "press release", "NEWS ITEM"])
+def test_a_label_in_capitals_or_lower_case_gives_the_lexicons_spelling(label):
+    assert page(label, TITLE, DATELINE).content_type == label.capitalize()
+
+
+@pytest.mark.parametrize("dateline", [
+    "Odesa, 4 May 2017 – Twenty judges completed a course on property rights today.",
+    "Odesa 4 May 2017 - Twenty judges completed a course on property rights today.",
+    "Odesa, 04 May 2017 — Twenty judges completed a course on property rights today.",
+    "Odesa, 4th May 2017 – Twenty judges completed a course on property rights today.",
+], ids=["comma", "space", "leading-zero", "ordinal"])
+def test_a_dateline_with_the_city_in_mixed_case(dateline):
+    layout = page(TITLE, dateline, MORE)
+    assert (layout.form, layout.title, layout.body) == ("bare", TITLE, [dateline, MORE])
+
+
 def test_a_title_ending_in_a_full_stop_is_read_when_nothing_else_is_dated():
     assert page(TITLE + ".", "", DATELINE, MORE).title == TITLE + "."
     assert page("Newsroom", "Judges meet in Kharkiv.", TITLE, DATELINE).title == TITLE  # one without wins
@@ -48,6 +112,24 @@ def test_place_and_date_line_then_caption_then_dateline():
     assert (layout.form, layout.date, layout.place) == ("newsroom", "4 May 2017", "ODESA")
     assert layout.captions == ["Judges at the opening of the course in Odesa. Photo details"]
     assert layout.body == [DATELINE, MORE]
+
+
+@pytest.mark.parametrize("line, place", [("ODESA 4 May 2017", "ODESA"), ("Odesa, 4 May 2017", "Odesa"),
+                                         ("ODESA – 4 May 2017", "ODESA"), ("4 May 2017, Odesa", "Odesa"),
+                                         ("Odesa, 04 May 2017", "Odesa"), ("Odesa, 4th May 2017", "Odesa"),
+                                         ("Odesa, Thursday, 4 May 2017", "Odesa"), ("Odesa 4 May, 2017", "Odesa")])
+def test_date_lines_with_the_place_before_or_after(line, place):
+    layout = page(TITLE, line, MORE)
+    assert (layout.form, layout.place, layout.body) == ("newsroom", place, [MORE])
+    assert parse_date(layout.date) == "2017-05-04"
+
+
+@pytest.mark.parametrize("field", ["Date : 4 May 2017", "Datum: 04.05.2017", "Fecha: 04/05/2017",
+                                   "Дата публикации: 4 May 2017", "Date de publication: 4 May 2017"])
+def test_a_date_field_in_another_languages_chrome(field):
+    layout = page(TITLE, field, "Ort: Odesa", MORE)
+    assert (layout.form, parse_date(layout.date), layout.place) == ("fields", "2017-05-04", "Odesa")
+    assert layout.body == [MORE]
 
 
 def test_captions_over_two_lines_and_credits_are_not_body():
@@ -93,6 +175,11 @@ def test_fields_after_the_body_date_a_labelled_page():
     assert layout.sources == ["OSCE Project Co-ordinator in Ukraine"]
 
 
+def test_fields_inside_the_body_do_not_end_it():
+    event = ["Date: 5 May 2017", "Venue: Palace of Justice, Odesa", "The public is invited to attend."]
+    assert page(TITLE, DATELINE, *event, MORE).body == [DATELINE, *event, MORE]
+
+
 def test_the_best_dated_title_wins_over_an_earlier_weakly_dated_one():
     """A related-news teaser (title + date-only line) before the release (section word, title, dateline)."""
     layout = page("Judges meet in Kharkiv for a regional conference", "3 May 2017", "", "Newsroom", TITLE,
@@ -111,7 +198,17 @@ def test_the_best_dated_title_wins_over_an_earlier_weakly_dated_one():
     ((TITLE, "Publishing date: 4 May 2017", DATELINE + " ...", "Judges meet in Kharkiv for a conference",
       "Publishing date: 3 May 2017", "KHARKIV, 3 May 2017 – Judges met ..."), "a listing of 2 releases"),
     (("Events", "Regional conference of judges", "Date: 4 May 2017", "Location: Odesa"), "event page"),
-], ids=["date-in-running-text", "date-only-line", "date-after-the-body", "no-title", "navigation-only", "listing", "event"])
+    (("4 May 2017", TITLE, "Twenty judges completed a course ...", "3 May 2017",
+      "Judges meet in Kharkiv for a conference", "Judges met ..."), "a listing of 2 releases"),
+    ((TITLE, "", "Odesa, 4 May 2017 was the first day of a course for twenty judges.", MORE),
+     f"title {TITLE!r} found, but no dateline"),
+    ((TITLE, "", "In Odesa, 4 May 2017 – the first day of a course for twenty judges.", MORE),
+     f"title {TITLE!r} found, but no dateline"),
+    ((TITLE, "A profile of the office and its work.", "4 May 2017", "Odesa, Ukraine", "", MORE),
+     "and a date-only line, but no dateline, no place"),    # a fact sheet's date is not one above "Odesa, Ukraine"
+], ids=["date-in-running-text", "date-only-line", "date-after-the-body", "no-title", "navigation-only", "listing",
+        "event", "listing-dates-above-titles", "mixed-case-city-in-running-text", "prose-opener-before-date",
+        "date-under-a-sentence"])
 def test_pages_without_a_release_say_what_was_found_and_missing(lines, reason):
     with pytest.raises(ExtractionError) as caught:
         page(*lines)
@@ -140,6 +237,15 @@ def test_html_figure_captions_are_kept_apart(gazetteer):
     r = extract(page_from_bytes("x.html", markup.encode()), gazetteer)
     assert r.captions == ["Judges in Odesa. (OSCE/Jane Roe)", "A judge. (OSCE/Jane Roe)"]
     assert r.paragraphs == [DATELINE]
+
+
+def test_extract_keeps_a_standfirst_as_the_first_paragraph_and_reads_the_dateline_after_it(gazetteer):
+    standfirst = "Judges from Moldova and Ukraine learn to apply the European Convention in property disputes"
+    dateline = "Odesa, 4 May 2017 – Twenty judges completed a course today."
+    r = extract(page_from_bytes("x.txt", "\n".join([TITLE, standfirst, dateline, MORE]).encode()), gazetteer)
+    assert (r.title, r.date, r.place, r.dateline) == (TITLE, "2017-05-04", "Odesa", "Odesa, 4 May 2017")
+    assert r.paragraphs == [standfirst, dateline, MORE]
+    assert "Moldova" in [m.name for m in r.mentions]  # the standfirst is read like the body
 
 
 @pytest.fixture(scope="module")

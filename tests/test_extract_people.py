@@ -117,3 +117,17 @@ def test_two_spellings_of_one_name_are_one_person_and_a_fuller_role_wins():
                   "Colonel-General Haik Harutunyan, Head of the Police, welcomed them.") == [
         ("Haik Harutyunyan", "Colonel-General")]
     assert people("Minister Anna Berg met Minister Anna Borg.") == [("Anna Berg", "Minister"), ("Anna Borg", "Minister")]
+
+
+def test_a_middle_initial_is_part_of_the_name():
+    assert people("The Head of the OSCE Mission there, Robert M. Beecroft, welcomed the progress.") == [
+        ("Robert M. Beecroft", "Head of the OSCE Mission there")]
+
+
+def test_lower_case_particles_inside_a_name():
+    assert people("Ambassador Tim del Vecchio and Minister Ana dos Santos met.") == [
+        ("Tim del Vecchio", "Ambassador"), ("Ana dos Santos", "Minister")]
+
+
+def test_a_sentence_opening_word_is_no_part_of_a_name():
+    assert people("See Annex A. Then John Smith, Head of Mission, spoke.") == [("John Smith", "Head of Mission")]

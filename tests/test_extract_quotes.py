@@ -156,3 +156,15 @@ def test_a_quotation_cut_by_the_pages_end_counts_whatever_its_length():
 def test_a_quotation_an_organisation_said_does_not_fall_to_the_person_named_before():
     assert quotes("Ambassador Jan Braathu opened the event.",
                   f"“{Q},” the OSCE Secretariat said in a statement.") == [(None, Q[:20])]
+
+
+def test_a_title_in_title_case_is_not_a_quotation():
+    assert quotes("Ambassador Jan Braathu presented the report “Human Rights in the Fight against Terrorism” "
+                  f"and said: “{Q}.”") == [("Jan Braathu", Q[:20])]
+
+
+def test_every_post_word_holds_a_title():
+    """The quote resolver looks for post words only where a title is (``post_phrases``)."""
+    from kg.extract.people import post_phrases
+    from kg.reference import read_table
+    assert all(post_phrases(f"said the {row['phrase']}.") for row in read_table("post_words.tsv"))

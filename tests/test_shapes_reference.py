@@ -72,3 +72,13 @@ def test_shapes_are_shacl_core() -> None:
     g = Graph().parse(SHAPES, format="turtle")
     assert not set(g.subjects(SH.sparql, None)) and not set(g.subjects(SH.select, None))
     assert len(list(g.subjects(SH["or"], None))) == 1  # only the field operation's host, on reference data
+
+
+def test_an_external_organisation_without_evidence_or_inside_the_osce_is_reported(graph: Graph) -> None:
+    g = Graph() + graph
+    unhcr, iom = _iri("UNHCR"), _iri("IOM")
+    g.remove((unhcr, OSCE.evidence, None))                                         # no evidence
+    g.add((iom, URIRef("https://schema.org/parentOrganization"), _iri("OSCE")))    # made an OSCE structure
+    found = {(v.focus, v.path, v.constraint.rsplit("#", 1)[-1]) for v in validate(g).violations}
+    assert found == {(str(unhcr), str(OSCE.evidence), "MinCountConstraintComponent"),
+                     (str(iom), "https://schema.org/parentOrganization", "MaxCountConstraintComponent")}

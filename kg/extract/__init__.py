@@ -148,7 +148,9 @@ def extract(page: Page, gazetteer: GazetteerLike) -> Release:
     dateline = parse_dateline(layout.body[0])
     date = release_date(layout, dateline)
     # captions (above the body on the page) name people but never hold quotations
-    analysed = [layout.title, *layout.captions, dateline.rest if dateline else layout.body[0], *layout.body[1:]]
+    analysed = [layout.title, *layout.captions, *layout.standfirst, dateline.rest if dateline else layout.body[0],
+                *layout.body[1:]]
+    paragraphs = [*layout.standfirst, *layout.body]  # a standfirst first, as the page has it
     ctx = _context(gazetteer)
     people = find_people(analysed, ctx.known_people, ctx.stop_words)
     quotes = find_quotes(analysed, people, lambda post: gazetteer.holders(post, date), first=1 + len(layout.captions))
@@ -160,10 +162,10 @@ def extract(page: Page, gazetteer: GazetteerLike) -> Release:
         date=date,
         place=release_place(layout, dateline, gazetteer),
         sources=join_sources(layout.sources, gazetteer, date),
-        paragraphs=layout.body,
+        paragraphs=paragraphs,
         quotes=quotes,
         people=people.found,
-        mentions=find_mentions([layout.title, *layout.body], gazetteer, date_cls.fromisoformat(date)),
+        mentions=find_mentions([layout.title, *paragraphs], gazetteer, date_cls.fromisoformat(date)),
         fields_of_work=find_topics(layout.title, layout.body, ctx.topics),
         dateline=dateline.raw if dateline else None,
         form=layout.form,

@@ -25,6 +25,7 @@ class Layout:
     body: list[str] = field(default_factory=list)
     fields_of_work: list[str] = field(default_factory=list)  # the page's own tags, where it shows them
     captions: list[str] = field(default_factory=list)        # photo captions and credits, out of the body
+    standfirst: list[str] = field(default_factory=list)      # a subtitle between the title and the dateline
 
 
 def is_caption(text: str) -> bool:

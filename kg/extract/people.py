@@ -1,11 +1,15 @@
 """People named in a release, with the role the text gives them, and a resolver for later references.
 
-A capitalised run of words is a person's full name (two or more name words) when the text marks it as
-one: a title directly before it (``President Hamid Karzai``), a role phrase in apposition before it
-(``The OSCE Secretary General, Marc Perrin de Brichambaut,``), or the gazetteer knows the name. The role
-is the phrase the text gives, from its first capitalised word (after a determiner) to the name. Later
-references by surname or title + surname (``Perrin de Brichambaut``, ``Minister Borg``) resolve to the
-full name through ``People.resolve``.
+A capitalised run of words is a person's full name (two or more name words; particles and a middle
+initial may join them) when the text marks it as one: a title directly before it (``President Hamid
+Karzai``, ``Polish Foreign Minister Bronislaw Geremek``), a role phrase in apposition before or after it
+(``The OSCE Secretary General, Marc Perrin de Brichambaut,``; ``Knut Vollebaek, the OSCE High
+Commissioner on National Minorities,``), a speech verb, "headed by" or a photographer's credit around it
+(``said Knut Dreyer``, ``(OSCE/Jonathan Perfect)``), a title before its surname elsewhere in the release,
+or the gazetteer knows the name. The role is the phrase the text gives, from its first capitalised word
+(after a determiner) to the name. Later references by surname or title + surname (``Perrin de
+Brichambaut``, ``Minister Borg``) resolve to the full name through ``People.resolve``; two spellings of
+one name are one person.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from kg.record import PersonRole
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
 _CLAUSE_START = {".", ":", ";", "—", "–", "-", "(", '"', "“"}
-_CONNECTORS = {"of", "for", "and", "the", "to", "in", "on", "at"}
+_CONNECTORS = {"of", "for", "and", "the", "to", "in", "on", "at", "there"}  # "the Head of the Mission there,"
 _DETERMINERS = {"the", "The"}
 
 
@@ -82,7 +86,10 @@ def post_phrases(text: str) -> list[str]:
 def _cap_words(phrase: str) -> set[str]:
     """The capitalised words of ``phrase``, hyphenated words split ("Chairman-in-Office" → Chairman,
     Office), determiners left out."""
-    return {w for w in re.findall(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’]*", phrase) if w not in _DETERMINERS}
+    return {w for w in _CAP_WORD.findall(phrase) if w not in _DETERMINERS}
+
+
+_CAP_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’]*")
 
 
 _LEADING_CAPS = re.compile(r"(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*\s+)*$")
@@ -99,8 +106,9 @@ def _name_word(t: str, stop: frozenset[str]) -> bool:
             and not all(part in _title_words() for part in t.split("-")))  # "Secretary-General"
 
 
+@lru_cache(maxsize=1 << 14)
 def _spelling_key(name: str) -> tuple[str, ...]:
-    """The name's words without diacritics, case-folded."""
+    """The name's words without diacritics, case-folded (cached: names recur across releases)."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     return tuple(plain.casefold().split())
 
@@ -142,11 +150,18 @@ class People:
         """Two spellings of one name ("Haik Harutyunyan" in a caption, "Haik Harutunyan" in the body;
         "Sinirlioğlu"/"Sinirlioglu"): same first names, surnames a letter or two apart. The first
         written is kept."""
-        keys = {p.name: _spelling_key(p.name) for p in self.found}
-        for k, later in enumerate(list(self.found)):
-            first = next((p for p in self.found[:k] if _same_person(keys[p.name], keys[later.name])), None)
-            if first is not None and later in self.found:
-                self._merge(first, later)
+        if len(self.found) < 2:
+            return
+        groups: dict[tuple[str, ...], list[PersonRole]] = {}
+        for p in self.found:  # only names of as many words with the same first names can be one person
+            key = _spelling_key(p.name)
+            groups.setdefault(key[:-1] + (str(len(key)),), []).append(p)
+        for group in groups.values():
+            for k, later in enumerate(group[1:], 1):
+                first = next((p for p in group[:k] if p in self.found
+                              and _same_person(_spelling_key(p.name), _spelling_key(later.name))), None)
+                if first is not None and later in self.found:
+                    self._merge(first, later)
 
     def _merge(self, keep: PersonRole, drop: PersonRole) -> None:
         """``drop`` is ``keep`` under another name: one entry named as ``keep``, at the earlier place."""
@@ -257,10 +272,20 @@ _WORD = re.compile(r"\S+")
 
 @cache
 def _run_re() -> re.Pattern[str]:
-    r"""Runs of two or more capitalised words (name particles allowed between them). The first word's
-    left edge is checked after its capital (``(?<![\w-].)``), so ``re`` can skip to capitals."""
+    r"""Runs of two or more capitalised words (name particles and middle initials allowed between them).
+    The first word's left edge is checked after its capital (``(?<![\w-].)``), so ``re`` can skip to
+    capitals."""
     particles = "|".join(map(re.escape, _particles()))
-    return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles})\s+)?{_CAPWORD})+")
+    return re.compile(rf"{_CAP}(?<![\w-].)[\w'’-]*(?:\s+(?:(?:{particles}|{_CAP}\.)\s+)?{_CAPWORD})+")
+
+
+def _joins(word: str, before: int, particles: frozenset[str]) -> bool:
+    """Whether ``word``, after ``before`` name words, joins name words without being one: a particle
+    ("de") after one or more, a middle initial ("M.": the run regex lets only capitals in) after exactly
+    one ("Robert M. Beecroft")."""
+    if word in particles:
+        return before > 0
+    return before == 1 and len(word) == 2 and word[1] == "."
 
 
 @lru_cache(maxsize=1 << 16)
@@ -289,10 +314,10 @@ def _full_names(text: str, known_re: WordScanner | None, stop: frozenset[str]) -
         i = 0
         while i < len(toks):
             j = i
-            while j < len(toks) and (names[j] or (toks[j][0] in particles and j > i and j + 1 < len(toks)
-                                                  and names[j + 1])):
+            while j < len(toks) and (names[j] or (j + 1 < len(toks) and names[j + 1] and _joins(toks[j][0], j - i,
+                                                                                                  particles))):
                 j += 1
-            if j - i >= 2 and (j == len(toks) or toks[j][0] in particles):
+            if j - i >= 2 and (j == len(toks) or _joins(toks[j][0], 1, particles)):
                 start, end = toks[i][1], toks[j - 1][2]
                 name = text[start:end]
                 role = _role(text, floor, start)

@@ -2,8 +2,8 @@
 
 A quotation is text between double quotes, straight or curly, in any mix (``"…”``); a quote mark after
 a space opens, one before a space closes, so a title quoted inside a quotation stays part of it. Four
-words or more (fewer are a term or a title in quotes); a quote left open runs to the paragraph's end,
-whatever its length (a page cut mid-quotation). Its speaker comes from the attribution
+words or more (fewer are a term in quotes), not a title in title case; a quote left open runs to the
+paragraph's end, whatever its length (a page cut mid-quotation). Its speaker comes from the attribution
 in the same sentence — a speech verb (``said``, ``he stated``, ``according to``) with a person, a
 pronoun or a post ("the Secretary General", "the Minister") — or it continues: a second quotation in
 the paragraph keeps the first one's speaker, a quote paragraph after an attributed one keeps its
@@ -17,7 +17,7 @@ holder on the release's date; when two fit, there is no speaker.
 from __future__ import annotations
 
 import re
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Callable
 from functools import cache
 
@@ -26,9 +26,11 @@ from kg.extract.people import People, post_phrases
 from kg.extract.posts import post_patterns
 from kg.record import Quote
 
-_PRONOUN = re.compile(r"(?<!\w)(?:he|she|He|She)(?!\w)")
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 _POSTS = post_patterns()  # (post key, pattern) from post_words.tsv: "the High Commissioner", "the Director", ...
+_ANY_POST = re.compile("|".join(f"(?P<post{i}>{pattern.pattern})" for i, (_, pattern) in enumerate(_POSTS)))
 MIN_WORDS = 4
+TITLE_SHARE = 0.6  # a quoted span with this share of capitalised longer words, no closing punctuation: a title
 _MARK = re.compile(r"[\"“”]")
 _OPENS_AFTER = " \t([—–-/:"  # a straight quote mark after one of these (or first) opens a quotation
 
@@ -67,7 +69,8 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
 
     ``paragraphs`` are the texts ``people`` was found in (title first, dateline removed); indexes agree.
     """
-    spans = {pi: quote_spans(paragraphs[pi]) for pi in range(first, len(paragraphs))}
+    spans = {pi: quote_spans(text) for pi in range(first, len(paragraphs))
+             if '"' in (text := paragraphs[pi]) or "“" in text or "”" in text}
     referents = sorted((pi, off, name) for pi, off, name in people.spans
                        if not any(a <= off < b for a, b in spans.get(pi, ())))
     ctx = _Context(paragraphs, people, holders, referents)
@@ -75,9 +78,11 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
     last: str | None = None          # the last speaker
     prev_attributed = False          # did the previous paragraph hold an attributed quote?
     for pi in range(first, len(paragraphs)):
+        if pi not in spans:  # most paragraphs hold no quotation mark
+            prev_attributed = False
+            continue
         text = paragraphs[pi]
-        found = [(a, b) for a, b in spans[pi]
-                 if len(text[a:b].split()) >= (MIN_WORDS if b < len(text) else 1)]
+        found = [(a, b) for a, b in spans[pi] if _is_speech(text[a:b], closed=b < len(text))]
         attributed_here = False
         for k, (a, b) in enumerate(found):
             lo = found[k - 1][1] + 1 if k else 0
@@ -96,6 +101,20 @@ def find_quotes(paragraphs: list[str], people: People, holders: Holders, first: 
                 insort(referents, (pi, a - 1, speaker))
         prev_attributed = attributed_here
     return quotes
+
+
+def _is_speech(span: str, closed: bool) -> bool:
+    """A quoted span that is speech: four words or more (any number when the page cut it off), and not a
+    title in title case ("the report “Human Rights in the Fight against Terrorism”")."""
+    words = span.split()
+    if not closed:
+        return bool(words)
+    if len(words) < MIN_WORDS:
+        return False
+    if span.rstrip().endswith((".", ",", "!", "?", ":")):
+        return True  # a title does not end a sentence
+    content = [w for w in words if len(w) > 3]  # title case leaves "in", "the", "of" in lower case
+    return not content or sum(w[:1].isupper() for w in content) < TITLE_SHARE * len(content)
 
 
 def _opens_with_quote(text: str) -> bool:
@@ -135,12 +154,12 @@ class _Context:
         """The one person a post in ``window`` names: the one named with it in the release, else its one
         holder on the release's date (for the posts of ``post_words.tsv``); "" when a post is there but no
         one or several fit; None when there is no post."""
-        for key, pattern in _POSTS:
-            if (m := pattern.search(window)) is not None:
-                named = self.people.holders(m.group())
-                held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
-                return held[0] if len(held) == 1 else ""
-        phrases = post_phrases(window)
+        phrases = post_phrases(window)  # every post word holds a title: no title, no post
+        if phrases and (m := _ANY_POST.search(window)) is not None:  # one search for every post: the leftmost
+            key = _POSTS[int(m.lastgroup.removeprefix("post"))][0]
+            named = self.people.holders(m.group())
+            held = [h for h in self.holders(key) if not named or h in named] if len(named) != 1 else named
+            return held[0] if len(held) == 1 else ""
         for phrase in phrases:
             found = self.people.holders(phrase)
             if len(found) == 1:
@@ -150,18 +169,18 @@ class _Context:
     def subject(self, pi: int, qs: int, near: bool = False) -> str | None:
         """The first person named in the latest sentence before ``(pi, qs)`` that names anyone; with
         ``near``, only when that sentence is in the quotation's paragraph or the one before."""
-        before = [r for r in self.referents if (r[0], r[1]) < (pi, qs)]
-        if not before:
+        end = bisect_left(self.referents, (pi, qs))  # referents before the quotation: [:end]
+        if not end:
             return None
-        p, off, _ = before[-1]
-        start = _sentence_start(self.paragraphs[p], 0, off)
+        p, off, _ = self.referents[end - 1]
         if near and p < pi - 1:
             return None
-        return next(name for q, o, name in before if q == p and o >= start)
+        start = _sentence_start(self.paragraphs[p], 0, off)
+        return next(name for q, o, name in self.referents[:end] if q == p and o >= start)
 
 
 # A sentence ends at . ! ? before a space or the end, but not after "Mr." or an initial ("J. Smith").
-_END = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)(?<!\b[A-Z])[.!?](?:\s|$)")
+_END = re.compile(r"[.!?](?<!\bMr.)(?<!\bMs.)(?<!\bMrs.)(?<!\bDr.)(?<!\b[A-Z].)(?:\s|$)")  # the mark first: fast
 
 
 def _sentence_end(text: str, start: int, limit: int) -> int:

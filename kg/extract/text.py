@@ -17,7 +17,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 
-from kg.extract.dateline import DATE, Dateline, parse_dateline
+from kg.extract.dateline import DASH, DATE, Dateline, parse_dateline
 from kg.extract.layout import IMAGE, Layout, clean_body, goes_on, is_caption, split_sources
 from kg.extract.lexicon import alternation, section_content_type, terms
 from kg.record import ExtractionError
@@ -26,15 +26,17 @@ WINDOW = 80     # lines searched for the title and what dates it
 MAX_TITLE = 300  # characters: a longer line is running text
 STRONG = 3      # a candidate scoring this much is taken at once (a dateline, or a labelled date)
 
-_FIELD = re.compile(r"^-?\s*([A-Z][A-Za-z ]{1,20}):\s*(.*)$")
+_FIELD = re.compile(r"^-?\s*([^\W\d_a-z][^\W\d_ ]*(?: [^\W\d_ ]*){0,3}):\s*(.*)$")  # "Date:", "Datum :", "Дата:"
 _ITEM = re.compile(r"^-\s+(.+)$")
 # Two lines not starting with "-", then a "- Label:" line (run on the text after a "\n"): the navigation's
 # hundreds of "- item" lines are skipped at C speed.
 _FIELD_AFTER_TEXT = re.compile(r"\n[^-\n][^\n]*\n[^-\n][^\n]*\n(?P<field>-[^\S\n]*[A-Z][A-Za-z ]{1,20}:)")
-# A header date line: "BELGRADE 7 April 2004", "Warsaw, 5 May 2010", "31 August 2011" (capitalised place words)
-_PLACE_WORD = r"[^\W\d_a-z][\w'’.\-]*"
-_DATE_LINE = re.compile(rf"^(?:(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}}),?\s+)?"
-                        rf"(?P<date>(?i:{DATE}))\s*$")
+# A header date line: "BELGRADE 7 April 2004", "Warsaw, 5 May 2010", "LISBON – 22 January 2002",
+# "31 August 2011", "7 April 2004, Belgrade" (capitalised place words)
+_PLACE_WORD = r"(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)[^\W\d_a-z][\w'’.\-]*"  # not the date's weekday
+_PLACE = rf"(?P<place>{_PLACE_WORD}(?:(?:\s+|\s*[/,]\s*){_PLACE_WORD}){{0,4}})"
+_DATE_LINE = re.compile(rf"^(?:{_PLACE}(?:,|\s*{DASH})?\s+)?(?P<date>{DATE})\s*:?$")
+_DATE_PLACE_LINE = re.compile(rf"^(?P<date>{DATE})(?:,|\s*{DASH})\s*{_PLACE}$")
 _NOTICE = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*\s[^a-z]*\s[^a-z]*[.:!]$")  # three words or more, in capitals
 _LISTING_END = re.compile(r"(?:\.\.\.|…)\s*$")
 
@@ -130,6 +132,8 @@ class _Candidate:
     dateline: Dateline | None = None
     captions: list[str] = field(default_factory=list)
     notice: str | None = None      # a notice in capitals on its own line before the dateline
+    standfirst: str | None = None  # a subtitle or standfirst between the title and the dateline
+    date_above: bool = False       # the date line stands above the title
     end: int | None = None         # line index of a field block closing the body ("Issued on:" …), if any
     tail: dict[str, str] = field(default_factory=dict)     # that block's fields
 
@@ -144,7 +148,7 @@ class _Candidate:
         title. A release needs 2 and a date source."""
         s = 3 if self.dateline or self.fields.get("date") else 0
         if self.date_line:
-            s = max(s, 2 if self.date_line["place"] else 1)
+            s = max(s, 2 if self.date_line["place"] or self.date_above else 1)
         s = max(s, 1 if self.tail.get("date") else 0)
         return s + (self.label is not None) if self.dated else 0
 
@@ -167,15 +171,19 @@ def find(lines: list[str]) -> Layout:
 
 
 def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_Candidate | None, ...]:
-    """(the best candidate scoring 2 or more, the one nearest the running text, the first dated one)."""
-    best = first = weak = None
+    """(the best candidate scoring 2 or more, the one nearest the running text (else the first), the first
+    dated one)."""
+    best = first = weak = top = None
     t = 0
     while t < end:
         if not _title_like(lines[t], stops):
+            if best and _running_text(lines[t]):
+                break  # into the body of a release already found
             t += 1
             continue
         c = _candidate(lines, t, known)
-        if not first and c.body < len(lines) and not _title_like(lines[c.body], stops):
+        top = top or c
+        if not first and c.body < len(lines) and _running_text(lines[c.body]):
             first = c  # the title-like line nearest the first line of running text
         weak = weak or (c if c.dated else None)
         if c.score >= 2 and (best is None or c.score > best.score):
@@ -183,7 +191,13 @@ def _best(lines: list[str], known: list[int], end: int, stops: bool) -> tuple[_C
             if c.score >= STRONG:
                 break
         t = c.body
-    return best, first, weak
+    return best, first or top, weak
+
+
+def _running_text(line: str) -> bool:
+    """A paragraph of prose: ends like a sentence, or is too long for a title."""
+    s = line.strip()
+    return bool(s) and (s[-1] in ".!?\"”" or len(s) > MAX_TITLE)
 
 
 def _title_like(line: str, stops: bool = False) -> bool:
@@ -192,14 +206,19 @@ def _title_like(line: str, stops: bool = False) -> bool:
     s = line.strip()
     if not s or " " not in s or len(s) > MAX_TITLE or s[0] == "-" or s[-1] in ":;," or s[-1] == "." and not stops:
         return False
-    if is_caption(s) or IMAGE.match(s) or _DATE_LINE.match(s) or _known_field(s):
+    if is_caption(s) or IMAGE.match(s) or _date_line(s) or _known_field(s):
         return False
     return not (_lexicon_line("content_type", "section", "skip_link", "chrome").match(s) or _byline(s))
 
 
+def _date_line(line: str) -> re.Match[str] | None:
+    """A line holding only a date, with a place before or after it (groups ``date``, ``place``)."""
+    return _DATE_LINE.match(line) or _DATE_PLACE_LINE.match(line)
+
+
 def _known_field(line: str) -> re.Match[str] | None:
     """A ``Label: value`` line whose label the lexicon knows (date, place, source, type, topics, event)."""
-    if ":" not in line[:26]:  # the label is 2 to 21 characters, after an optional "- "
+    if ":" not in line[:32]:  # the label is at most 26 characters ("Datum der Veröffentlichung"), after "- "
         return None
     m = _FIELD.match(line)
     return m if m and m[1].strip().casefold() in _labels() else None
@@ -208,8 +227,11 @@ def _known_field(line: str) -> re.Match[str] | None:
 def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
     """Read what follows the title-like line ``t``: blank lines, images, captions, labelled fields (value
     on the same or the next non-blank line), one date line; the first other line starts the body, and the first
-    field line after it (of ``known``, the field lines' indexes) ends it."""
+    closing field line after it (of ``known``) ends it."""
     c = _Candidate(title=t, body=t + 1, label=_label_above(lines, t))
+    above = _date_above(lines, t)
+    if above:
+        c.label = c.label or _label_above(lines, above[0])
     j = t + 1
     while j < len(lines):
         line = " ".join(lines[j].split())
@@ -219,13 +241,20 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif (dateline := parse_dateline(line)) is not None:
             c.dateline = dateline
             break
+        elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
+            c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
+            j += 1
+        elif _running_text(line) and not is_caption(line):
+            if not _standfirst(lines, t, j, c, known):
+                break  # the body, without a dateline
+            j += 1
         elif (fm := _FIELD.match(line)) and (given := _labels().get(fm[1].strip().casefold())):
             value, j = fm[2].strip(), j + 1
             k = next((k for k in range(j, min(j + 3, len(lines))) if lines[k].strip()), j)  # the value below
             if not value and k < len(lines) and _field_value(v := lines[k].strip()):
                 value, j = v.removeprefix("- ").strip(), k + 1
             c.fields.setdefault(given, value)
-        elif c.date_line is None and (dm := _DATE_LINE.match(line)):
+        elif c.date_line is None and (dm := _date_line(line)):
             c.date_line = dm
             j += 1
         elif is_caption(line):
@@ -236,20 +265,89 @@ def _candidate(lines: list[str], t: int, known: list[int]) -> _Candidate:
         elif nxt.endswith("Photo details") and goes_on(line):
             c.captions.append(f"{line} {' '.join(nxt.split())}")  # one caption over two lines
             j += 2
-        elif c.notice is None and _NOTICE.match(line) and parse_dateline(nxt):
-            c.notice = line  # "PLEASE FIND BELOW THE CORRECT VERSION OF THE PRESS RELEASE." above the dateline
-            j += 1
         elif " " not in line and goes_on(line) or _is_label(line) or _chrome(line):
             c.label = c.label or _is_label(line)  # "Title / Press release / …", chrome ("Share"), a byline
+            j += 1
+        elif _standfirst(lines, t, j, c, known):
             j += 1
         else:
             break
     c.body = j
+    if above and (c.date_line is None or above[1]["place"] and not c.date_line["place"]):  # the one with a place
+        c.date_line, c.date_above = above[1], True
     after = bisect_left(known, j)
     if after < len(known):
         c.end = known[after]
         c.tail = _fields(lines[c.end:])
     return c
+
+
+def _date_above(lines: list[str], t: int, listing: bool = False) -> tuple[int, re.Match[str]] | None:
+    """The date line right above the title-like line ``t`` (``12 May 2009``, ``Vienna, 12 May 2009``) and its
+    index, when nothing but navigation, a label or chrome stands above it (under a title or a sentence it is
+    their date: a fact sheet's); for a ``listing``'s items, when no title-like line stands above it."""
+    k = _above(lines, t)
+    dm = _date_line(" ".join(lines[k].split())) if k >= 0 else None
+    if dm is None:
+        return None
+    k2 = _above(lines, k)
+    prev = " ".join(lines[k2].split()) if k2 >= 0 else ""
+    if listing:
+        return None if prev and _title_like(prev) else (k, dm)
+    return (k, dm) if not prev or prev[0] == "-" or not _text_like(prev) else None
+
+
+def _above(lines: list[str], t: int) -> int:
+    """The index of the last non-blank line before ``t``, or -1."""
+    k = t - 1
+    while k >= 0 and not lines[k].strip():
+        k -= 1
+    return k
+
+
+def _below(lines: list[str], k: int) -> int:
+    """The index of the first non-blank line after ``k`` (``len(lines)`` if none)."""
+    k += 1
+    while k < len(lines) and not lines[k].strip():
+        k += 1
+    return k
+
+
+def _heads_a_title(lines: list[str], k: int) -> bool:
+    """Whether line ``k`` is a date line above a title-like line, not under one (a listing's item, or a release's
+    date above its title)."""
+    t = _below(lines, k)
+    return t < len(lines) and _title_like(lines[t]) and _date_above(lines, t, listing=True) is not None
+
+
+def _standfirst(lines: list[str], t: int, j: int, c: _Candidate, known: list[int]) -> bool:
+    """Whether line ``j``, between the title ``t`` and a dateline, date line or header field (not one of the
+    ``known`` fields closing the body), is a standfirst: a sentence, or any line under a title of five words or
+    more in sentence case. Then it is kept as ``c.standfirst`` and the header goes on; otherwise line ``j`` is
+    the title (a name in title case or a menu item above it is none)."""
+    if c.standfirst is not None or c.dated or _date_above(lines, t):
+        return False
+    line, title = " ".join(lines[j].split()), " ".join(lines[t].split())
+    words = title.split()
+    if len(line) > MAX_TITLE * 2 or len(words) < 3 or not _text_like(line):
+        return False
+    if line[-1] not in ".!?" and (len(words) < 5 or all(len(w) <= 3 or not w[0].islower() for w in words)):
+        return False  # a name in title case ("OSCE Mission to Skopje") or a short menu item above the title
+    k = j + 1
+    while k < len(lines) and (not lines[k].strip() or IMAGE.match(lines[k].strip())):
+        k += 1
+    nxt = " ".join(lines[k].split()) if k < len(lines) else ""
+    header_field = _known_field(nxt) and k not in known  # not a field closing the body
+    if not nxt or not (parse_dateline(nxt) or _date_line(nxt) or header_field):
+        return False
+    c.standfirst = line
+    return True
+
+
+def _text_like(line: str) -> bool:
+    """A line of words: not a field, label, caption, image, chrome or date line."""
+    return " " in line and not (is_caption(line) or IMAGE.match(line) or _date_line(line) or _known_field(line)
+                                or _is_label(line) or _chrome(line))
 
 
 def _field_value(line: str) -> bool:
@@ -283,17 +381,22 @@ def _byline_pattern() -> re.Pattern[str]:
 
 def _label_above(lines: list[str], t: int) -> str | None:
     """The content type the last non-blank line before ``t`` gives, if it is a label or section word."""
-    k = t - 1
-    while k >= 0 and not lines[k].strip():
-        k -= 1
+    k = _above(lines, t)
     return _is_label(lines[k].strip()) if k >= 0 else None
 
 
 def _is_label(line: str) -> str | None:
-    """The content type a content type label (``News Item``) or section word (``Newsroom``) gives, else None."""
+    """The content type a content type label (``News Item``) or section word (``Newsroom``) gives, else None;
+    a label in capitals or lower case only (``PRESS RELEASE``) as the lexicon spells it."""
     if _lexicon_line("content_type").match(line):
-        return line
+        return _content_types()[line.casefold()] if line.isupper() or line.islower() else line  # "PRESS RELEASE"
     return section_content_type(line) if _lexicon_line("section").match(line) else None
+
+
+@cache
+def _content_types() -> dict[str, str]:
+    """Case-folded content type label → the label as the lexicon spells it."""
+    return {t.casefold(): t for t in terms("content_type")}
 
 
 def _layout(lines: list[str], c: _Candidate) -> Layout:
@@ -305,19 +408,24 @@ def _layout(lines: list[str], c: _Candidate) -> Layout:
     place = fields.get("place") or (c.date_line["place"] if c.date_line else None)
     form = "odihr" if c.tail else "newsroom" if c.date_line else "bare" if c.dateline else "fields"
     return Layout(form=form, content_type=fields.get("type") or c.label or "Press release",
-                  title=" ".join(lines[c.title].split()), date=date, place=place,
+                  title=lines[c.title].strip(), date=date, place=place,
                   sources=split_sources(fields.get("source", "")), body=body, captions=c.captions + captions,
+                  standfirst=[c.standfirst] if c.standfirst else [],
                   fields_of_work=split_sources(fields.get("topics", "")))
 
 
 def _survey(lines: list[str]) -> list[int]:
-    """The indexes of the page's known field lines; ``ExtractionError`` for a page listing several releases
-    (each with its date field or dateline)."""
+    """The indexes of the known field lines after the page's last paragraph of prose (``Issued on:`` …
+    closing the body); ``ExtractionError`` for a page listing several releases (each with its date field
+    or dateline)."""
     known = []
+    last_prose = -1
     dated_fields: dict[str, int] = {}  # per label: "Publishing date:" under each item
-    datelines = teasers = 0
+    datelines = teasers = headed = 0
     for k, line in enumerate(lines):
         s = line.strip()
+        if _running_text(s):
+            last_prose = k
         if not s or not (s[0].isupper() or s[0].isdigit()):
             continue
         fm = _known_field(s)
@@ -328,10 +436,12 @@ def _survey(lines: list[str]) -> list[int]:
         elif parse_dateline(s) is not None:
             datelines += 1
             teasers += bool(_LISTING_END.search(s))
-    items = max([datelines, *dated_fields.values()])
-    if items >= 2 and (teasers or max(dated_fields.values(), default=0) >= 2 or datelines >= 3):
+        elif s[-1].isdigit() and _heads_a_title(lines, k):
+            headed += 1  # "12 May 2009" above a title, not under one: a listing's item when there are two
+    items = max([datelines, headed, *dated_fields.values()])
+    if headed >= 2 or items >= 2 and (teasers or max(dated_fields.values(), default=0) >= 2 or datelines >= 3):
         raise ExtractionError(f"a listing of {items} releases (each with its own date), not a single release")
-    return known
+    return [k for k in known if k > last_prose]
 
 
 def _missing(lines: list[str], first: _Candidate | None, end: int) -> str:
