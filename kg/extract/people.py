@@ -15,7 +15,6 @@ one name are one person.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import NamedTuple
 
 from kg.extract.lexicon import alternation, terms
 from kg.extract.trie import WordScanner
+from kg.iris import fold
 from kg.record import PersonRole
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
@@ -109,8 +109,7 @@ def _name_word(t: str, stop: frozenset[str]) -> bool:
 @lru_cache(maxsize=1 << 14)
 def _spelling_key(name: str) -> tuple[str, ...]:
     """The name's words without diacritics, case-folded (cached: names recur across releases)."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return tuple(plain.casefold().split())
+    return tuple(fold(name).casefold().split())
 
 
 def _same_person(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
