@@ -14,6 +14,7 @@ import re
 import sys
 import urllib.error
 from pathlib import Path
+from typing import Sequence
 
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, SPARQLWrapper, TURTLE, URLENCODED
 from SPARQLWrapper.SPARQLExceptions import EndPointNotFound, SPARQLWrapperException
@@ -82,15 +83,21 @@ def run(query: str, endpoint: str, output: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def aligned(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """``head``, a rule and ``rows`` as lines of left-aligned columns two spaces apart."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(head)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() for cells in [head, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
 def table(results: dict) -> str:
     """SPARQL JSON results as an aligned text table (``true``/``false`` for ASK)."""
     if "boolean" in results:
         return ("true" if results["boolean"] else "false") + "\n"
     names = results["head"]["vars"]
     rows = [[row.get(n, {}).get("value", "") for n in names] for row in results["results"]["bindings"]]
-    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() for cells in [names, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = aligned(names, rows)
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import search
+from kg.query import aligned
 
 
 def main(args: argparse.Namespace) -> int:
@@ -60,11 +61,10 @@ def _remote(endpoint: str, query: search.Query) -> dict[str, Any]:
 def table(data: dict[str, Any]) -> str:
     """Results as aligned text: one line per release, its matching passage indented below it."""
     rows = [(r["date"], _cut(r["title"], 80), r["place"] or "", _cut(r["sources"], 40)) for r in data["results"]]
-    head = ("date", "title", "place", "source")
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(head)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(head, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    for row, r in zip(rows, data["results"]):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    header, rule, *body = aligned(("date", "title", "place", "source"), rows)
+    lines = [header, rule]
+    for line, r in zip(body, data["results"]):
+        lines.append(line)
         snippet = _plain(r["snippet"])
         if snippet:
             lines.append("    " + _cut(snippet, 150))
