@@ -10,6 +10,7 @@ from pathlib import Path
 from kg import __version__
 from kg.iris import base_from_env
 from kg.paths import OUTPUT_DIR, REFERENCE_DIR, SEEDS_DIR
+from kg.serve.settings import DEFAULT_WORKERS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--max-results", type=int, default=100_000, help="result cap per query (default: 100000)")
     s.add_argument("--backend", default=None, metavar="URL",
                    help="answer from this external SPARQL endpoint instead of the embedded store")
-    s.add_argument("--workers", type=int, default=2, help="query worker processes (default: 2)")
+    s.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="query threads (default: %(default)s)")
+    s.add_argument("--store", choices=["memory", "disk"], default="memory",
+                   help="hold the data in memory (fastest), or query the build's on-disk store (least memory) "
+                        "(default: memory)")
     s.add_argument("--cache-size", default="128M", metavar="SIZE",
                    help="result cache bound, e.g. 64M or 1G; 0 disables it (default: 128M)")
     s.add_argument("--poll", type=float, default=0.5, metavar="SECONDS",
@@ -127,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for a command that re-runs itself (kg serve)
     module, func = args.handler.split(":")
     try:
         return int(getattr(import_module(module), func)(args) or 0)

@@ -156,3 +156,30 @@ def start_server(tmp_path_factory) -> Iterator[Callable[..., Server]]:
 def server(seeds_build, start_server) -> Server:
     """The real server over the seeds' build (default limits)."""
     return start_server(seeds_build)
+
+
+STAND_IN_SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # stand-in"
+
+
+@pytest.fixture
+def stand_in_slow(monkeypatch) -> str:
+    """A query that takes 5 s in the engine's query threads of *this* process, then answers as an empty count.
+
+    pyoxigraph cannot stop a query, and a thread abandoned at the time limit runs on until its process
+    ends (in ``kg serve``, the supervisor replaces the process: tested over HTTP with real runaway queries).
+    A real days-long query abandoned inside the test process would keep a core busy for the rest of the
+    run, so the engine-level tests of the time limit and the queue use this stand-in."""
+    from dataclasses import replace
+
+    from kg.serve import engine
+
+    real = engine._answer
+
+    def answer(store, request):
+        if request.sparql != STAND_IN_SLOW:
+            return real(store, request)
+        time.sleep(5)
+        return real(store, replace(request, sparql="SELECT (COUNT(*) AS ?n) WHERE { FILTER(false) }"))
+
+    monkeypatch.setattr(engine, "_answer", answer)
+    return STAND_IN_SLOW

@@ -132,11 +132,12 @@ def test_concurrent_requests_for_one_answer_share_one_evaluation(seeds_build):
 
 
 @contextlib.asynccontextmanager
-async def one_busy_worker(seeds_build, **options) -> AsyncIterator[EmbeddedEngine]:
-    """An engine with one worker, busy with ``SLOW`` (which must end on its time limit) while the body runs."""
+async def one_busy_worker(seeds_build, slow_query: str, **options) -> AsyncIterator[EmbeddedEngine]:
+    """An engine with one query thread, busy with ``slow_query`` (which must end on its time limit) while
+    the body runs."""
     engine = await EmbeddedEngine(resolve_source(seeds_build), workers=1, **options).start()
     try:
-        slow = asyncio.create_task(engine.query(SLOW))
+        slow = asyncio.create_task(engine.query(slow_query))
         await asyncio.sleep(0.2)
         yield engine
         with pytest.raises(QueryTimeout):
@@ -145,11 +146,11 @@ async def one_busy_worker(seeds_build, **options) -> AsyncIterator[EmbeddedEngin
         await engine.close()
 
 
-def test_the_time_limit_starts_when_a_worker_takes_the_query(seeds_build):
+def test_the_time_limit_starts_when_a_worker_takes_the_query(seeds_build, stand_in_slow):
     """One worker, a 1.5 s limit: a query queued behind a slow one waits about 1.5 s, then gets its own
     full limit (it used to share the slow query's clock and time out with it)."""
     async def scenario() -> None:
-        async with one_busy_worker(seeds_build, timeout=1.5) as engine:
+        async with one_busy_worker(seeds_build, stand_in_slow, timeout=1.5) as engine:
             start = time.monotonic()
             answer = await engine.query("ASK { ?s ?p ?o }")
             assert b"true" in answer.body and time.monotonic() - start > 1.0
@@ -157,9 +158,9 @@ def test_the_time_limit_starts_when_a_worker_takes_the_query(seeds_build):
     run(scenario())
 
 
-def test_a_full_queue_turns_requests_away_at_once_with_retry_after(seeds_build):
+def test_a_full_queue_turns_requests_away_at_once_with_retry_after(seeds_build, stand_in_slow):
     async def scenario() -> None:
-        async with one_busy_worker(seeds_build, timeout=2, max_queued=1, queue_timeout=5) as engine:
+        async with one_busy_worker(seeds_build, stand_in_slow, timeout=2, max_queued=1, queue_timeout=5) as engine:
             queued = asyncio.create_task(engine.query("ASK { ?s ?p ?o }"))
             await asyncio.sleep(0.1)
             start = time.monotonic()
@@ -171,9 +172,9 @@ def test_a_full_queue_turns_requests_away_at_once_with_retry_after(seeds_build):
     run(scenario())
 
 
-def test_the_wait_for_a_worker_is_bounded(seeds_build):
+def test_the_wait_for_a_worker_is_bounded(seeds_build, stand_in_slow):
     async def scenario() -> None:
-        async with one_busy_worker(seeds_build, timeout=3, queue_timeout=0.5) as engine:
+        async with one_busy_worker(seeds_build, stand_in_slow, timeout=3, queue_timeout=0.5) as engine:
             with pytest.raises(ServerBusy, match="within 0.5 s"):
                 await engine.query("ASK { ?s ?p ?o }")
 

@@ -18,7 +18,7 @@ import pytest
 
 from kg.serve.builds import SNAPSHOTS, Builds
 from kg.serve.engine import QueryTimeout
-from kg.serve.settings import Settings
+from kg.serve.settings import DEFAULT_WORKERS, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -85,7 +85,7 @@ def test_a_rebuild_is_served_within_two_seconds_without_a_restart(one_then_two, 
     assert page.status_code == dump.status_code == void.status_code == 200
     assert {r.headers["X-Build"] for r in (page, dump, void, description)} == {new_build}
     assert new_id in dump.text and f'"{new_build}"' in void.text and f'"{new_build}"' in description.text
-    assert health["build"] == new_build and health["workers_alive"] == 2
+    assert health["build"] == new_build and health["workers_alive"] == DEFAULT_WORKERS
     # the old build's workers and snapshot are released (no request holds it)
     snapshots = out.parent / SNAPSHOTS.format(name=out.name)
     wait_for(lambda: len(list(snapshots.iterdir())) == 1 and not health_draining(server), 5.0)
@@ -157,11 +157,12 @@ def test_a_missing_folder_is_one_line_and_exit_1(tmp_path):
     assert not (tmp_path / ".kg-serve-absent").exists()
 
 
-def test_a_worker_restarted_after_a_timeout_opens_its_own_build(one_then_two):
+def test_a_worker_restarted_after_a_timeout_opens_its_own_build(one_then_two, stand_in_slow):
     """The known case: a worker replaced after a time-out used to open whatever store was in the folder
-    then, so an old build's engine (and its cache) could answer from a newer build."""
+    then, so an old build's engine (and its cache) could answer from a newer build. A query thread
+    replaced after a time-out answers from its own build's data."""
     seeds, out, _ = one_then_two
-    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    slow = stand_in_slow
 
     async def scenario() -> None:
         builds = await Builds(Settings.for_data(out, workers=1, timeout=1.0, cache_size=1 << 20,
@@ -172,7 +173,7 @@ def test_a_worker_restarted_after_a_timeout_opens_its_own_build(one_then_two):
             await asyncio.to_thread(build, seeds, out)
             assert await builds.check()
             with pytest.raises(QueryTimeout):
-                await held.engine.query(slow)  # its only worker is killed and replaced
+                await held.engine.query(slow)  # its only thread is abandoned and replaced
             assert await held.engine.select(RELEASES + " # after the restart") == [{"n": "1"}]
             assert await builds.current.engine.select(RELEASES + " # after the restart") == [{"n": "2"}]
             builds.release(held)

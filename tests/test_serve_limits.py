@@ -4,6 +4,7 @@ length (414), head size (431), query size and nesting (400 before any worker see
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import threading
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
+from kg.serve.settings import DEFAULT_WORKERS
 
 CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # seconds on the seeds' build, then an answer
 
@@ -56,7 +59,7 @@ def test_an_over_deep_query_gets_400_and_no_worker_dies(seeds_build, start_serve
     r = httpx.post(server.endpoint, data={"query": deep}, timeout=30)
     assert r.status_code == 400 and "5000 deep" in r.text and "at most 100" in r.text
     health = httpx.get(server.url + "/health", timeout=10).json()
-    assert health["workers_alive"] == health["workers"] == 2
+    assert health["workers_alive"] == health["workers"] == DEFAULT_WORKERS
     assert httpx.post(server.endpoint, data={"query": "ASK { }"}, timeout=30).json()["boolean"] is True
 
 
@@ -105,6 +108,7 @@ def test_a_stalled_body_gets_408(strict):
 
 def test_sigterm_lets_a_running_request_finish(seeds_build, start_server):
     server = start_server(seeds_build, "--timeout", "60", "--cache-size", "0")
+    pid = httpx.get(server.url + "/health", timeout=10).json()["pid"]  # the server process under the supervisor
     triples = httpx.post(server.endpoint, data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c }"},
                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
     triples = int(triples.json()["results"]["bindings"][0]["n"]["value"])
@@ -112,7 +116,7 @@ def test_sigterm_lets_a_running_request_finish(seeds_build, start_server):
     client = threading.Thread(target=lambda: answers.append(
         httpx.post(server.endpoint, data={"query": CROSS}, timeout=120)))
     client.start()
-    time.sleep(0.7)  # the query is running in a worker
+    time.sleep(0.7)  # the query is running in a query thread
     server.process.send_signal(signal.SIGTERM)
     client.join(120)
     assert answers and answers[0].status_code == 200
@@ -121,6 +125,39 @@ def test_sigterm_lets_a_running_request_finish(seeds_build, start_server):
     assert "Application shutdown complete" in server.log.read_text()
     snapshots = seeds_build.parent / f".kg-serve-{seeds_build.name}"
     left = list(snapshots.iterdir()) if snapshots.exists() else []  # other servers' snapshots may be there
-    assert not any(p.name.startswith(f"{server.process.pid}-") for p in left)  # closed cleanly
+    assert not any(p.name.startswith(f"{pid}-") for p in left)  # closed cleanly
+    assert not _alive(pid)
     with pytest.raises(httpx.TransportError):
         httpx.get(server.endpoint, params={"query": "ASK {}"}, timeout=5)
+
+
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # runs for days
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_query_past_its_time_limit_really_stops(seeds_build, start_server):
+    """pyoxigraph cannot stop a running query: the query gets 503 at its limit, a new server process takes
+    over the socket, and the old one, with the query still running, exits; no request fails meanwhile."""
+    server = start_server(seeds_build, "--timeout", "1", "--cache-size", "0")
+    old = httpx.get(server.url + "/health", timeout=10).json()["pid"]
+    r = httpx.post(server.endpoint, data={"query": ENDLESS}, timeout=30)
+    assert r.status_code == 503 and "time limit of 1 s" in r.text
+    statuses, pids = [], set()
+    deadline = time.monotonic() + 60
+    while _alive(old) and time.monotonic() < deadline:
+        ask = httpx.get(server.endpoint, params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+        statuses.append(ask.status_code)
+        pids.add(httpx.get(server.url + "/health", timeout=10).json()["pid"])
+        time.sleep(0.05)
+    assert not _alive(old), "the process running the abandoned query is still alive after 60 s"
+    health = httpx.get(server.url + "/health", timeout=10).json()
+    assert health["pid"] != old and health["runaway_queries"] == 0 and health["status"] == "ok"
+    assert set(statuses) <= {200} and len(statuses) > 0
+    assert "replacing server process" in server.log.read_text()

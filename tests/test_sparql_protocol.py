@@ -261,7 +261,7 @@ def test_slow_query_is_stopped_while_others_are_served(limited):
     thread.join(30)
     assert outcome["status"] == 503 and "time limit of 2 s" in outcome["text"]
     assert 1.9 < outcome["seconds"] < 4.0
-    # the killed worker is replaced: the server keeps answering, repeatedly
+    # the server keeps answering, repeatedly, while its process is replaced (test_serve_limits)
     for _ in range(4):
         assert httpx.get(limited.endpoint, params={"query": "ASK { ?s ?p ?o }"}, timeout=10).status_code == 200
 

@@ -56,9 +56,16 @@ class Build:
     retired: bool = field(default=False, init=False)
     tasks: set[asyncio.Task] = field(default_factory=set, init=False)
 
-    def workers_alive(self) -> int:
+    def _embedded(self) -> EmbeddedEngine | None:
         inner = self.engine.engine if isinstance(self.engine, CachedEngine) else self.engine
-        return inner.alive() if isinstance(inner, EmbeddedEngine) else 0
+        return inner if isinstance(inner, EmbeddedEngine) else None
+
+    def workers_alive(self) -> int:
+        return engine.alive() if (engine := self._embedded()) else 0
+
+    def runaways(self) -> int:
+        """Queries of this build left running past the time limit (they end with the process)."""
+        return engine.runaways() if (engine := self._embedded()) else 0
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -139,20 +146,22 @@ def data_folder(settings: Settings) -> Path:
     return Path(os.path.abspath(settings.data_dir))
 
 
-async def open_engine(settings: Settings, source: Source) -> Engine:
-    """The embedded engine over ``source``, started, behind a result cache unless ``settings.cache_size`` is 0."""
+async def open_engine(settings: Settings, source: Source, on_runaway: Callable[[str], None] | None = None) -> Engine:
+    """The embedded engine over ``source``, started, behind a result cache unless ``settings.cache_size`` is 0;
+    ``on_runaway`` is told of each query left running past the time limit."""
     for line in source.skipped:
         log.warning("kg serve: skipped %s", line)
     engine = await EmbeddedEngine(source, workers=settings.workers, timeout=settings.timeout,
                                   max_results=settings.max_results, base_iri=settings.base,
-                                  max_query=settings.limits.max_query, max_depth=settings.limits.max_depth).start()
+                                  max_query=settings.limits.max_query, max_depth=settings.limits.max_depth,
+                                  store=settings.store, on_runaway=on_runaway).start()
     if settings.cache_size <= 0:
         return engine
     return CachedEngine(engine, source.fingerprint, settings.cache_size)
 
 
-async def open_build(settings: Settings) -> Build:
-    """The build now in ``settings.data_dir``, opened: snapshot (where possible), store and workers.
+async def open_build(settings: Settings, on_runaway: Callable[[str], None] | None = None) -> Build:
+    """The build now in ``settings.data_dir``, opened: snapshot (where possible), data and query threads.
     With ``settings.backend``, the external endpoint answers queries and files are read in place."""
     data_dir = data_folder(settings)
     if settings.backend:
@@ -174,7 +183,7 @@ async def open_build(settings: Settings) -> Build:
     path = snap or data_dir
     try:
         source = await asyncio.to_thread(resolve_source, path)
-        engine = await open_engine(settings, source)
+        engine = await open_engine(settings, source, on_runaway)
     except BaseException:
         if snap is not None:
             shutil.rmtree(snap, ignore_errors=True)
@@ -186,10 +195,12 @@ async def open_build(settings: Settings) -> Build:
 class Builds:
     """The build requests are answered from (``current``), following ``settings.data_dir``.
 
-    ``on_open`` is called with each build that becomes current (e.g. to warm its cache)."""
+    ``on_open`` is called with each build that becomes current (e.g. to warm its cache), ``on_runaway``
+    with each query left running past the time limit."""
 
     settings: Settings
     on_open: Callable[[Build], Awaitable[None]] | None = None
+    on_runaway: Callable[[str], None] | None = None
     current: Build = field(init=False)
     _seen: tuple = field(default=(), init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
@@ -204,7 +215,7 @@ class Builds:
         if not self.settings.backend:
             await asyncio.to_thread(remove_stale_snapshots, self._snapshots())
         self._seen = identity(Path(self.settings.data_dir))
-        self.current = await open_build(self.settings)
+        self.current = await open_build(self.settings, self.on_runaway)
         self._opened(self.current)
         if not self.settings.backend and self.settings.poll_interval > 0:
             self._poller = asyncio.get_running_loop().create_task(self._poll())
@@ -275,7 +286,7 @@ class Builds:
             if not seen or seen == self._seen:
                 return False
             try:
-                new = await open_build(self.settings)
+                new = await open_build(self.settings, self.on_runaway)
             except (EngineError, OSError) as e:
                 log.error("kg serve: the new build in %s cannot be served (%s); still serving build %s",
                           self.settings.data_dir, e, self.current.id)
@@ -308,13 +319,15 @@ class Builds:
                 self._snapshots().rmdir()
 
     def health(self) -> dict[str, Any]:
-        """What a monitor needs: the current build, its workers and store, builds still finishing requests."""
+        """What a monitor needs: the current build, its query threads and store, queries left running past
+        the time limit, builds still finishing requests, and the serving process."""
         build = self.current
         return {"status": "ok" if build.workers_alive() or self.settings.backend else "degraded",
-                "build": build.id, "store_bytes": build.store_bytes,
+                "build": build.id, "store_bytes": build.store_bytes, "store": self.settings.store,
                 "workers": self.settings.workers if not self.settings.backend else 0,
-                "workers_alive": build.workers_alive(),
-                "draining": [{"build": b.id, "requests": b.users} for b in self._draining]}
+                "workers_alive": build.workers_alive(), "runaway_queries": build.runaways(),
+                "draining": [{"build": b.id, "requests": b.users} for b in self._draining],
+                "pid": os.getpid()}
 
 
 SCOPE_KEY = "kg.build"

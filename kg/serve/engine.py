@@ -1,28 +1,30 @@
 """Query engines: the small ``Engine`` protocol the server talks to, and the embedded pyoxigraph engine.
 
-The embedded engine runs every query in one of a few worker *processes*, each holding the store open
-(the build's on-disk store read-only, or RDF files loaded into memory). A worker serialises its answer
-to bytes itself. A query over its time limit has its worker killed — the work really stops — and a fresh
-worker takes its place, while the other workers keep serving. The time limit counts from when a worker
-takes the query; a request waiting for a free worker waits at most ``queue_timeout`` seconds, and when
-``max_queued`` requests already wait a new one is turned away at once (``ServerBusy``: 503 with
-``Retry-After``). The event loop only ever waits on pipes.
+The embedded engine holds the build's data in memory (loaded from the build's TriG; ``store="disk"``
+opens the build's on-disk store read-only instead, for less memory and slower queries) and answers each
+query in one of a few query *threads* of the server's process; pyoxigraph releases the GIL while it
+evaluates, so they use every core, and nothing is copied between processes. A query over its time limit
+gets ``QueryTimeout`` at once and its thread is abandoned: a fresh thread takes its place, and
+``on_runaway`` is called so that the process can be replaced (``kg.serve.supervisor`` starts a new server
+process, and the old one, with the query still running, exits once its other requests are answered:
+that is when the work really stops). The time limit counts from when a thread takes the query; a
+request waiting for a free thread waits at most ``queue_timeout`` seconds, and when ``max_queued``
+requests already wait a new one is turned away at once (``ServerBusy``: 503 with ``Retry-After``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
-import multiprocessing
-import os
-import signal
+import queue
+import threading
 from dataclasses import dataclass, field
 from itertools import islice
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Literal, Protocol, Sequence
+from typing import Any, Callable, Literal, Protocol, Sequence
 
 from pyoxigraph import (
     BlankNode,
@@ -148,11 +150,12 @@ class PlainResults:
 
 @dataclass(frozen=True)
 class Source:
-    """An on-disk store each worker opens read-only, or RDF files each worker loads into memory;
-    ``skipped`` holds one line per file left out because it does not parse; ``fingerprint`` identifies
-    the data loaded (the build's checksum list, else the files' names, sizes and times)."""
+    """A build (its on-disk ``store`` and its ``dump``, the TriG the store was loaded from), or RDF
+    ``files``; ``skipped`` holds one line per file left out because it does not parse; ``fingerprint``
+    identifies the data loaded (the build's checksum list, else the files' names, sizes and times)."""
 
     store: Path | None = None
+    dump: Path | None = None
     files: tuple[Path, ...] = ()
     skipped: tuple[str, ...] = ()
     fingerprint: str = ""
@@ -184,11 +187,12 @@ def resolve_source(data_dir: Path) -> Source:
         raise EngineError(f"{data_dir}: no such folder")
     if (data_dir / TRIG_NAME).is_file() or (data_dir / STORE_NAME / STAMP).is_file():
         try:
-            open_store(data_dir)  # loads or refreshes the store; workers then open it read-only
+            open_store(data_dir)  # loads or refreshes the store from the TriG
         except (OSError, SyntaxError) as e:
             raise EngineError(f"{data_dir}: cannot open the store: {e}") from e
-        store = data_dir / STORE_NAME
-        return Source(store=store, fingerprint=fingerprint(data_dir, [store / STAMP]))
+        store, dump = data_dir / STORE_NAME, data_dir / TRIG_NAME
+        return Source(store=store, dump=dump if dump.is_file() else None,
+                      fingerprint=fingerprint(data_dir, [store / STAMP]))
     files = sorted(p for p in data_dir.iterdir() if p.suffix in RDF_FILES and p.is_file())
     if not files:
         raise EngineError(f"{data_dir}: neither a build ({TRIG_NAME}) nor RDF files (*.trig, *.nq, *.nt, *.ttl)")
@@ -210,16 +214,21 @@ def _quads(path: Path) -> list[Quad]:
             for t in parse(path=str(path), format=RDF_FILES[path.suffix])]
 
 
-def _open(source: Source) -> Store:
-    if source.store is not None:
+StoreKind = Literal["memory", "disk"]
+
+
+def open_data(source: Source, kind: StoreKind = "memory") -> Store:
+    """The data of ``source`` as a pyoxigraph store: in memory (from the build's TriG, or its files), or
+    the build's on-disk store opened read-only (``kind="disk"``)."""
+    if source.store is not None and (kind == "disk" or source.dump is None):
         return Store.read_only(str(source.store))
     store = Store()
+    if source.dump is not None:
+        store.bulk_load(path=str(source.dump), format=RdfFormat.TRIG)
     for path in source.files:
         store.extend(_quads(path))
     return store
 
-
-# ---- the worker process -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class _Request:
@@ -230,23 +239,6 @@ class _Request:
     union: bool
     max_results: int
     base_iri: str | None
-
-
-def _worker(conn: Connection, source: Source) -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM):  # the server stops its workers itself, after its last request
-        signal.signal(sig, signal.SIG_IGN)
-    try:
-        store = _open(source)
-    except Exception as e:  # noqa: BLE001 - reported to the parent as a load failure
-        conn.send(("error", "engine", f"cannot load the data: {e}"))
-        return
-    conn.send(("ready",))
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        conn.send(_answer(store, request))
 
 
 def _answer(store: Store, req: _Request) -> tuple:
@@ -302,59 +294,54 @@ def _term(term: Any) -> dict[str, Any]:
                                         "object": _term(term.object)}}
 
 
-# ---- the pool, on the server's side -----------------------------------------------------------------
+# ---- the query threads ----------------------------------------------------------------------------
 
 _ERRORS: dict[str, type[QueryError]] = {"syntax": QuerySyntaxError, "too_large": ResultTooLarge,
                                         "eval": QueryError, "engine": EngineError}
 
 
-class _Worker:
-    def __init__(self, source: Source) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, source), name="kg-sparql-worker", daemon=True)
-        self.process.start()
-        child.close()
+class _Thread:
+    """One query thread, answering one query at a time. A daemon: a query abandoned at its time limit
+    never holds the process open."""
 
-    async def receive(self) -> tuple:
-        """The worker's next message, waited for on the event loop (never blocking it)."""
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._jobs: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="kg-query", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            request, loop, done = job
+            reply = _answer(self.store, request)
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits for the answer
+                loop.call_soon_threadsafe(_settle, done, reply)
+
+    def ask(self, request: _Request) -> asyncio.Future[tuple]:
+        """The answer to ``request``, computed on this thread."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[tuple] = loop.create_future()
-        fd = self.conn.fileno()
+        self._jobs.put((request, loop, done))
+        return done
 
-        def readable() -> None:
-            loop.remove_reader(fd)
-            if not done.done():
-                try:
-                    os.set_blocking(fd, True)  # uvloop's add_reader made it non-blocking; a message is read whole
-                    done.set_result(self.conn.recv())
-                except (EOFError, OSError) as e:
-                    log.error("kg serve: query worker %s died (exit code %s): %r", self.process.pid,
-                              self.process.exitcode, e)
-                    done.set_exception(EngineError("the query worker died (out of memory?)"))
+    def stop(self) -> None:
+        """End the thread once its current query (if any) is over."""
+        self._jobs.put(None)
 
-        loop.add_reader(fd, readable)
-        try:
-            return await done
-        finally:
-            loop.remove_reader(fd)
 
-    def send(self, request: _Request) -> None:
-        os.set_blocking(self.conn.fileno(), True)
-        self.conn.send(request)
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.join(5)
-        self.conn.close()
+def _settle(done: asyncio.Future, reply: tuple) -> None:
+    if not done.done():
+        done.set_result(reply)
 
 
 @dataclass
 class EmbeddedEngine(PlainResults):
-    """pyoxigraph in ``workers`` processes; ``timeout`` and ``max_results`` bound each query; relative IRIs
-    in queries resolve against ``base_iri`` (the data's base, so ``<id/country/malta>`` works); at most
-    ``max_queued`` requests wait for a worker, each at most ``queue_timeout`` seconds; a query over
-    ``max_query`` characters or ``max_depth`` brackets deep is refused (``check_query``)."""
+    """pyoxigraph over ``source`` (in memory, or ``store="disk"``) in ``workers`` query threads;
+    ``timeout`` and ``max_results`` bound each query; relative IRIs in queries resolve against ``base_iri``
+    (the data's base, so ``<id/country/malta>`` works); at most ``max_queued`` requests wait for a thread,
+    each at most ``queue_timeout`` seconds; a query over ``max_query`` characters or ``max_depth``
+    brackets deep is refused (``check_query``). ``on_runaway`` is called with the query of each thread
+    abandoned at the time limit (still running: only the process's end stops it)."""
 
     source: Source
     workers: int = 2
@@ -365,47 +352,39 @@ class EmbeddedEngine(PlainResults):
     queue_timeout: float = 30.0
     max_query: int = 2**20
     max_depth: int = 100
-    _idle: asyncio.Queue[_Worker] = field(default_factory=asyncio.Queue, init=False)
+    store: StoreKind = "memory"
+    on_runaway: Callable[[str], None] | None = None
+    _data: Store | None = field(default=None, init=False)
+    _idle: asyncio.Queue[_Thread] = field(default_factory=asyncio.Queue, init=False)
     _waiting: int = field(default=0, init=False)
-    _all: set[_Worker] = field(default_factory=set, init=False)
-    _tasks: set[asyncio.Task] = field(default_factory=set, init=False)
+    _all: set[_Thread] = field(default_factory=set, init=False)
+    _runaways: set[_Thread] = field(default_factory=set, init=False)
 
     async def start(self) -> "EmbeddedEngine":
-        """Start the workers and wait until each has the data open; ``EngineError`` if the data won't load."""
+        """Load the data and start the threads; ``EngineError`` if the data won't load."""
         try:
-            await asyncio.gather(*(self._spawn() for _ in range(max(1, self.workers))))
-        except BaseException:
-            await self.close()
-            raise
+            self._data = await asyncio.to_thread(open_data, self.source, self.store)
+        except (OSError, SyntaxError, ValueError) as e:
+            raise EngineError(f"cannot load the data: {e}") from e
+        for _ in range(max(1, self.workers)):
+            self._add_thread()
         return self
 
-    async def _spawn(self) -> None:
-        worker = _Worker(self.source)
-        self._all.add(worker)
-        try:
-            reply = await worker.receive()
-        except BaseException:
-            self._discard(worker)
-            raise
-        if reply[0] != "ready":
-            self._discard(worker)
-            raise EngineError(reply[2])
-        self._idle.put_nowait(worker)
+    def _add_thread(self) -> None:
+        assert self._data is not None, "start() the engine first"
+        thread = _Thread(self._data)
+        self._all.add(thread)
+        self._idle.put_nowait(thread)
 
-    def _discard(self, worker: _Worker) -> None:
-        self._all.discard(worker)
-        worker.kill()
-
-    def _replace(self, worker: _Worker) -> None:
-        self._discard(worker)
-        task = asyncio.get_running_loop().create_task(self._spawn())
-        self._tasks.add(task)
-        task.add_done_callback(self._respawned)
-
-    def _respawned(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("could not restart a query worker: %s", task.exception())
+    def _abandon(self, thread: _Thread, sparql: str, limit: float) -> None:
+        """Leave ``thread`` to its query, put a fresh thread in its place, and report the runaway."""
+        self._all.discard(thread)
+        thread.stop()
+        self._runaways.add(thread)
+        self._add_thread()
+        log.warning("kg serve: a query ran past the time limit of %g s; its thread is abandoned", limit)
+        if self.on_runaway is not None:
+            self.on_runaway(sparql)
 
     async def query(self, sparql: str, *, accept: str = JSON_RESULTS, default_graph_uris: Sequence[str] = (),
                     named_graph_uris: Sequence[str] = (), timeout: float | None = None) -> EngineResult:
@@ -416,43 +395,51 @@ class EmbeddedEngine(PlainResults):
                            union=not given and not shape.names_dataset, max_results=self.max_results,
                            base_iri=self.base_iri)
         limit = self.timeout if timeout is None else timeout
-        worker = await self._acquire()
+        thread = await self._acquire()
+        done = thread.ask(request)
         try:
-            async with asyncio.timeout(limit):  # counted from when a worker has the query
-                worker.send(request)
-                reply = await worker.receive()
+            async with asyncio.timeout(limit):  # counted from when a thread has the query
+                reply = await asyncio.shield(done)
         except TimeoutError:
-            self._replace(worker)
+            self._abandon(thread, sparql, limit)
             raise QueryTimeout(f"the query was stopped at the server's time limit of {limit:g} s") from None
-        except BaseException:
-            self._replace(worker)
+        except BaseException:  # the request was cancelled: the thread is free once its query ends
+            done.add_done_callback(lambda _: self._release(thread))
             raise
-        self._idle.put_nowait(worker)
+        self._release(thread)
         if reply[0] == "error":
             raise _ERRORS[reply[1]](reply[2])
         return EngineResult(kind=reply[1], media_type=reply[2], body=reply[3])
 
-    async def _acquire(self) -> _Worker:
-        """An idle worker, waited for in turn; ``ServerBusy`` when the queue is full or the wait too long."""
+    def _release(self, thread: _Thread) -> None:
+        if thread in self._all:
+            self._idle.put_nowait(thread)
+
+    async def _acquire(self) -> _Thread:
+        """An idle thread, waited for in turn; ``ServerBusy`` when the queue is full or the wait too long."""
         if self._idle.empty() and self._waiting >= self.max_queued:
-            raise ServerBusy(f"the server is busy: {self._waiting} queries are waiting for a worker; "
+            raise ServerBusy(f"the server is busy: {self._waiting} queries are waiting for a query thread; "
                              "try again shortly", retry_after=max(1, round(self.timeout)))
         self._waiting += 1
         try:
             async with asyncio.timeout(self.queue_timeout):
                 return await self._idle.get()
         except TimeoutError:
-            raise ServerBusy(f"the server is busy: no query worker became free within {self.queue_timeout:g} s; "
+            raise ServerBusy(f"the server is busy: no query thread became free within {self.queue_timeout:g} s; "
                              "try again shortly", retry_after=max(1, round(self.timeout))) from None
         finally:
             self._waiting -= 1
 
     def alive(self) -> int:
-        """How many worker processes are running."""
-        return sum(w.process.is_alive() for w in self._all)
+        """How many query threads are serving (threads abandoned to a runaway query not counted)."""
+        return sum(t.thread.is_alive() for t in self._all)
+
+    def runaways(self) -> int:
+        """How many abandoned queries are still running."""
+        self._runaways = {t for t in self._runaways if t.thread.is_alive()}
+        return len(self._runaways)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for worker in list(self._all):
-            self._discard(worker)
+        for thread in self._all:
+            thread.stop()
+        self._all.clear()

@@ -10,7 +10,7 @@ from pathlib import Path
 from kg.iris import DEFAULT_BASE
 
 BUILD_INFO = "build.json"
-DEFAULT_WORKERS = 2
+DEFAULT_WORKERS = 4
 DEFAULT_CACHE_SIZE = 128 * 2**20
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 
@@ -45,7 +45,8 @@ class Settings:
     """Server settings. ``data_dir`` is a build's output folder, or any folder of RDF files.
 
     ``timeout`` (seconds) and ``max_results`` (solutions or triples) bound every query; ``workers`` is
-    the number of query processes; ``backend`` is the URL of an external SPARQL endpoint, if any;
+    the number of query threads; the data is held in memory, or read from the build's on-disk store when
+    ``store`` is ``"disk"``; ``backend`` is the URL of an external SPARQL endpoint, if any;
     ``cache_size`` bounds the result cache in bytes (0: no cache); answers say clients may keep them
     ``cache_max_age`` seconds. The data folder is checked for a new build every ``poll_interval``
     seconds (0: never). Requests are bounded by ``limits``.
@@ -57,6 +58,7 @@ class Settings:
     max_results: int = 100_000
     backend: str | None = None
     workers: int = DEFAULT_WORKERS
+    store: str = "memory"
     cache_size: int = DEFAULT_CACHE_SIZE
     cache_max_age: int = 300
     poll_interval: float = 0.5
