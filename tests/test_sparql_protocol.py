@@ -51,16 +51,18 @@ def as_text(rows_: set[tuple]) -> set[tuple]:
     return {tuple(str(v) for v in row) for row in rows_}
 
 
+@pytest.mark.parametrize("query", [SELECT, SELECT + " LIMIT 10000"], ids=["rows", "limit-within-cap"])
 @pytest.mark.parametrize("fmt, parser", [(JSON, "json"), (XML, "xml"), (CSV, "csv"), (TSV, "tsv")])
-def test_select_in_every_results_format_matches_rdflib(server, dataset, fmt, parser):
+def test_select_in_every_results_format_matches_rdflib(server, dataset, fmt, parser, query):
+    """Rows encoded by the server, and (a LIMIT within the result cap) by Oxigraph's own writers."""
     client = wrapper(server, fmt)
-    client.setQuery(SELECT)
+    client.setQuery(query)
     response = client.query().response
     assert response.headers["Content-Type"].split(";")[0] == {
         JSON: "application/sparql-results+json", XML: "application/sparql-results+xml", CSV: "text/csv",
         TSV: "text/tab-separated-values"}[fmt]
     got = rows(Result.parse(io.BytesIO(response.read()), format=parser))
-    expected = rows(dataset.query(SELECT))
+    expected = rows(dataset.query(query))
     assert len(expected) > 50
     if parser == "csv":  # CSV carries no term types: compare the lexical forms
         assert as_text(got) == as_text(expected)
@@ -201,6 +203,18 @@ def test_service_is_refused_before_the_engine(server, query):
 def test_service_in_strings_iris_names_and_comments_is_fine(server, query):
     assert not analyse(query).uses_service
     assert httpx.post(server.endpoint, data={"query": query}).status_code == 200
+
+
+@pytest.mark.parametrize("query, limit", [
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 20", 20),
+    ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s limit 5 OFFSET 10", 5),
+    ("SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 } }", None),  # a subquery's LIMIT caps nothing
+    ('SELECT * WHERE { ?s ?p "LIMIT 3" }', None),
+    ("SELECT * WHERE { ?s ?p ?o } # LIMIT 3", None),
+    ("SELECT * WHERE { ?s ?p ?o }", None),
+])
+def test_the_outermost_limit_is_found(query, limit):
+    assert analyse(query).limit == limit
 
 
 def test_service_description_and_browser_redirect(server):

@@ -41,12 +41,14 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 @dataclass(frozen=True)
 class Shape:
-    """What the lexer saw: ``form`` is SELECT/ASK/CONSTRUCT/DESCRIBE, ``update`` or None (unknown)."""
+    """What the lexer saw: ``form`` is SELECT/ASK/CONSTRUCT/DESCRIBE, ``update`` or None (unknown);
+    ``limit`` is the outermost ``LIMIT`` (outside every bracket), if any."""
 
     form: str | None
     uses_service: bool
     names_dataset: bool
     depth: int = 0
+    limit: int | None = None
 
 
 def analyse(text: str) -> Shape:
@@ -55,7 +57,8 @@ def analyse(text: str) -> Shape:
         decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
         other = _scan(decoded)
         shape = Shape(shape.form or other.form, shape.uses_service or other.uses_service,
-                      shape.names_dataset or other.names_dataset, max(shape.depth, other.depth))
+                      shape.names_dataset or other.names_dataset, max(shape.depth, other.depth),
+                      shape.limit if shape.limit == other.limit else None)
     return shape
 
 
@@ -69,8 +72,15 @@ def _scan(text: str) -> Shape:
     form: str | None = None
     service = dataset = False
     depth = deepest = 0
+    limit: int | None = None
+    previous = ""
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
+        if kind in ("space", "comment"):
+            continue
+        if kind == "number" and previous == "LIMIT" and depth == 0 and m.group().isdigit():
+            limit = int(m.group())
+        previous = m.group().upper() if kind == "word" else ""
         if kind == "other":
             c = m.group()
             if c in _OPEN:
@@ -90,7 +100,7 @@ def _scan(text: str) -> Shape:
                 form = word
             elif form is None and word in UPDATE_FORMS:
                 form = "update"
-    return Shape(form, service, dataset, deepest)
+    return Shape(form, service, dataset, deepest, limit)
 
 
 def normalise(text: str) -> str:

@@ -239,6 +239,7 @@ class _Request:
     union: bool
     max_results: int
     base_iri: str | None
+    within_cap: bool = False  # the query's own LIMIT keeps it within max_results
 
 
 def _answer(store: Store, req: _Request) -> tuple:
@@ -252,6 +253,10 @@ def _answer(store: Store, req: _Request) -> tuple:
         result = store.query(req.sparql, base_iri=req.base_iri, **options)
         if isinstance(result, QueryBoolean):
             return ("ok", "ask", *_results({"head": {}, "boolean": bool(result)}, req.media_type))
+        if isinstance(result, QuerySolutions) and req.within_cap:  # Oxigraph's own writers, no Python rows
+            fmt = QueryResultsFormat.from_media_type(choose(req.media_type, RESULTS) or RESULTS[0])
+            return ("ok", "select", JSON_RESULTS if fmt == QueryResultsFormat.JSON else fmt.media_type,
+                    result.serialize(format=fmt))
         items = list(islice(result, req.max_results + 1))
         if len(items) > req.max_results:
             what = "solutions" if isinstance(result, QuerySolutions) else "triples"
@@ -390,10 +395,11 @@ class EmbeddedEngine(PlainResults):
                     named_graph_uris: Sequence[str] = (), timeout: float | None = None) -> EngineResult:
         shape = check_query(sparql, self.max_query, self.max_depth)
         given = bool(default_graph_uris or named_graph_uris)
+        within_cap = shape.limit is not None and shape.limit <= self.max_results
         request = _Request(sparql, accept, tuple(default_graph_uris) if given else None,
                            tuple(named_graph_uris) if given else None,
                            union=not given and not shape.names_dataset, max_results=self.max_results,
-                           base_iri=self.base_iri)
+                           base_iri=self.base_iri, within_cap=within_cap)
         limit = self.timeout if timeout is None else timeout
         thread = await self._acquire()
         done = thread.ask(request)
