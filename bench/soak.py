@@ -14,7 +14,10 @@ Checked: every response is 200 and names its build (``X-Build``); the changed re
 marker of the build named (the ids of the builds are known from their ``SHA256SUMS``); the served
 ``SHA256SUMS`` digests to the build named; the Service Description and VoID name it too. Also: how long after
 each ``kg build`` returned its build first answered (``switch_s``), and the server's process tree's resident
-memory after the first minute and at the end.
+memory after the first minute and at the end. The server holds one build's data in memory and two while it
+switches, so memory is a saw-tooth with the period of the rebuilds: it is sampled every second, and each
+figure is the peak (and the trough) over one rebuild period (``--every`` seconds) ending at the first
+minute and at the end; the ratio compares the peaks.
 """
 
 from __future__ import annotations
@@ -179,16 +182,28 @@ def main(argv: list[str] | None = None) -> int:
         failures: Counter = Counter()
         first_seen: dict[str, float] = {}
 
+        samples: list[tuple[float, float]] = []
+
+        async def sample(until: float) -> None:
+            start = time.monotonic()
+            while time.monotonic() < until:
+                samples.append((time.monotonic() - start, await asyncio.to_thread(servers.tree_rss_mib, proc.pid)))
+                await asyncio.sleep(1.0)
+
         async def run() -> int:
             until = time.monotonic() + args.duration
-            loop = asyncio.get_running_loop()
-            loop.call_later(60, lambda: memory.setdefault("after_1_min_mib", servers.tree_rss_mib(proc.pid)))
             clients = [client(base, release_iri, mix, i, until, seen, failures, first_seen) for i in range(args.clients)]
-            return sum(await asyncio.gather(*clients))
+            sampler = asyncio.create_task(sample(until))
+            done = sum(await asyncio.gather(*clients))
+            await sampler
+            return done
 
         rebuilder.start()
         requests = asyncio.run(run())
-        memory["end_mib"] = servers.tree_rss_mib(proc.pid)
+        for name, end in (("after_1_min", 60.0), ("end", args.duration)):
+            window = [mib for t, mib in samples if end - args.every <= t <= end]
+            if window:
+                memory[f"{name}_mib"], memory[f"{name}_low_mib"] = max(window), min(window)
         rebuilder.stop.set()
         rebuilder.join()
     bad = inconsistent(seen, rebuilder.markers)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import shutil
@@ -73,6 +74,17 @@ class Build:
         await self.engine.close()
         if self.snapshot is not None:
             await asyncio.to_thread(shutil.rmtree, self.snapshot, True)
+
+
+def give_back_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``; nothing where it is missing).
+    A closed build's in-memory store is freed, but glibc would keep most of its pages: memory grew by about
+    half a store with each new build until this was called."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def identity(data_dir: Path) -> tuple:
@@ -260,9 +272,15 @@ class Builds:
 
     def _close(self, build: Build) -> None:
         self._draining.discard(build)
-        task = asyncio.get_running_loop().create_task(build.close())
+        task = asyncio.get_running_loop().create_task(self._close_and_free(build))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _close_and_free(build: Build) -> None:
+        await build.close()
+        del build
+        await asyncio.to_thread(give_back_memory)
 
     async def _poll(self) -> None:
         while True:

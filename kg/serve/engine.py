@@ -446,6 +446,13 @@ class EmbeddedEngine(PlainResults):
         return len(self._runaways)
 
     async def close(self) -> None:
-        for thread in self._all:
+        """Stop the threads; the data is freed once the last running query (if any) ends."""
+        threads = list(self._all)
+        for thread in threads:
             thread.stop()
         self._all.clear()
+        self._data = None
+        for thread in threads:  # idle ones end at once, and let go of the data
+            await asyncio.to_thread(thread.thread.join, 1.0)
+        while not self._idle.empty():
+            self._idle.get_nowait()
