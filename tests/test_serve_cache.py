@@ -195,3 +195,17 @@ def test_a_query_waits_for_the_one_busy_worker_over_http(seeds_build, start_serv
     assert r.status_code == 200 and r.json()["boolean"] is True
     thread.join(30)
     assert done["r"].status_code == 503 and "Retry-After" not in done["r"].headers  # a timeout, not a full queue
+
+
+def test_the_on_disk_store_answers_like_the_data_in_memory(seeds_build, start_server):
+    """``--store disk`` (the build's RocksDB store, read-only) and the default (the TriG in memory)."""
+    memory = start_server(seeds_build, "--cache-size", "0")
+    disk = start_server(seeds_build, "--cache-size", "0", "--store", "disk")
+    assert httpx.get(disk.url + "/health", timeout=10).json()["store"] == "disk"
+    for query in (NAMES, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"):
+        a, b = get(memory, query), get(disk, query)
+        assert a.status_code == b.status_code == 200 and a.content == b.content
+    graph = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://schema.org/NewsArticle> ; ?p ?o }"
+    a, b = (get(s, graph, Accept="application/n-triples") for s in (memory, disk))
+    assert a.status_code == b.status_code == 200
+    assert sorted(a.text.splitlines()) == sorted(b.text.splitlines()) and len(a.text.splitlines()) > 50

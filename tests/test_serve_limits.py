@@ -161,3 +161,31 @@ def test_a_query_past_its_time_limit_really_stops(seeds_build, start_server):
     assert health["pid"] != old and health["runaway_queries"] == 0 and health["status"] == "ok"
     assert set(statuses) <= {200} and len(statuses) > 0
     assert "replacing server process" in server.log.read_text()
+
+
+def test_a_server_process_that_dies_is_replaced(seeds_build, start_server):
+    server = start_server(seeds_build)
+    first = httpx.get(server.url + "/health", timeout=10).json()["pid"]
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    health = None
+    while time.monotonic() < deadline:
+        try:
+            health = httpx.get(server.url + "/health", timeout=10).json()
+            break
+        except httpx.TransportError:  # the connection the dead process had accepted, or none yet
+            time.sleep(0.1)
+    assert health is not None and health["pid"] != first and health["status"] == "ok"
+    assert httpx.get(server.endpoint, params={"query": "ASK { ?s ?p ?o }"}, timeout=10).json()["boolean"] is True
+    assert "starting another" in server.log.read_text()
+
+
+def test_without_its_supervisor_the_server_process_shuts_down(seeds_build, start_server):
+    server = start_server(seeds_build)
+    child = httpx.get(server.url + "/health", timeout=10).json()["pid"]
+    server.process.kill()
+    server.process.wait(10)
+    deadline = time.monotonic() + 30
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child), "the server process kept running after its supervisor was killed"
