@@ -82,12 +82,18 @@ VIRTUOSO_SH = Path(__file__).resolve().parent.parent / "scripts" / "virtuoso.sh"
 def kg_serve(data: Path, log: Path, backend: str | None = None, options: tuple[str, ...] = (),
              seconds: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
     """``kg serve`` over a build's output folder (or a remote ``backend``) with more command-line
-    ``options``; yields (base URL, process)."""
+    ``options``; yields (base URL, process) once the build answers from where it will stay (a build is
+    answered from disk while it loads into memory)."""
     port = free_port()
     cmd = [str(KG), "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port), *options]
     cmd += ["--backend", backend] if backend else []
     base = f"http://127.0.0.1:{port}"
     with running(cmd, base + "/sparql", log, seconds) as proc:
+        deadline = time.monotonic() + seconds
+        while not backend and "disk" not in options and time.monotonic() < deadline:
+            if httpx.get(base + "/health", timeout=10).json().get("store") != "disk":
+                break
+            time.sleep(0.2)
         yield base, proc
 
 

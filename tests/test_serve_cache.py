@@ -201,6 +201,10 @@ def test_the_on_disk_store_answers_like_the_data_in_memory(seeds_build, start_se
     """``--store disk`` (the build's RocksDB store, read-only) and the default (the TriG in memory)."""
     memory = start_server(seeds_build, "--cache-size", "0")
     disk = start_server(seeds_build, "--cache-size", "0", "--store", "disk")
+    deadline = time.monotonic() + 30  # the build is answered from disk until it is loaded into memory
+    while httpx.get(memory.url + "/health", timeout=10).json()["store"] != "memory" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert httpx.get(memory.url + "/health", timeout=10).json()["store"] == "memory"
     assert httpx.get(disk.url + "/health", timeout=10).json()["store"] == "disk"
     for query in (NAMES, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"):
         a, b = get(memory, query), get(disk, query)

@@ -64,6 +64,10 @@ class Build:
     def workers_alive(self) -> int:
         return engine.alive() if (engine := self._embedded()) else 0
 
+    def holds(self) -> str | None:
+        """Where the data answering this build's queries is (``memory``, ``disk``; None: a remote store)."""
+        return engine.holds() if (engine := self._embedded()) else None
+
     def runaways(self) -> int:
         """Queries of this build left running past the time limit (they end with the process)."""
         return engine.runaways() if (engine := self._embedded()) else 0
@@ -341,7 +345,7 @@ class Builds:
         the time limit, builds still finishing requests, and the serving process."""
         build = self.current
         return {"status": "ok" if build.workers_alive() or self.settings.backend else "degraded",
-                "build": build.id, "store_bytes": build.store_bytes, "store": self.settings.store,
+                "build": build.id, "store_bytes": build.store_bytes, "store": build.holds(),
                 "workers": self.settings.workers if not self.settings.backend else 0,
                 "workers_alive": build.workers_alive(), "runaway_queries": build.runaways(),
                 "draining": [{"build": b.id, "requests": b.users} for b in self._draining],

@@ -239,7 +239,10 @@ class _Request:
     union: bool
     max_results: int
     base_iri: str | None
-    within_cap: bool = False  # the query's own LIMIT keeps it within max_results
+    within_cap: bool = False  # the query's own LIMIT keeps it within max_results: no count needed
+
+
+NATIVE_BUDGET = 64 * 2**20  # bytes of an answer Oxigraph's writers may produce before it is counted row by row
 
 
 def _answer(store: Store, req: _Request) -> tuple:
@@ -253,10 +256,12 @@ def _answer(store: Store, req: _Request) -> tuple:
         result = store.query(req.sparql, base_iri=req.base_iri, **options)
         if isinstance(result, QueryBoolean):
             return ("ok", "ask", *_results({"head": {}, "boolean": bool(result)}, req.media_type))
-        if isinstance(result, QuerySolutions) and req.within_cap:  # Oxigraph's own writers, no Python rows
+        if isinstance(result, QuerySolutions):
             fmt = QueryResultsFormat.from_media_type(choose(req.media_type, RESULTS) or RESULTS[0])
-            return ("ok", "select", JSON_RESULTS if fmt == QueryResultsFormat.JSON else fmt.media_type,
-                    result.serialize(format=fmt))
+            body = _written(result, fmt, None if req.within_cap else NATIVE_BUDGET)
+            if body is not None and (req.within_cap or _solutions_at_most(body, fmt) <= req.max_results):
+                return ("ok", "select", JSON_RESULTS if fmt == QueryResultsFormat.JSON else fmt.media_type, body)
+            result = store.query(req.sparql, base_iri=req.base_iri, **options)  # near the cap: count the rows
         items = list(islice(result, req.max_results + 1))
         if len(items) > req.max_results:
             what = "solutions" if isinstance(result, QuerySolutions) else "triples"
@@ -273,6 +278,49 @@ def _answer(store: Store, req: _Request) -> tuple:
         return ("error", "syntax", str(e))
     except (RuntimeError, OSError, ValueError) as e:
         return ("error", "eval", str(e))
+
+
+class _Sink:
+    """Where Oxigraph's writer puts an answer: refuses to grow past ``budget`` bytes (``None``: no bound)."""
+
+    def __init__(self, budget: int | None) -> None:
+        self.parts: list[bytes] = []
+        self.size, self.budget, self.over = 0, budget, False
+
+    def write(self, chunk: bytes) -> int:
+        self.size += len(chunk)
+        if self.budget is not None and self.size > self.budget:
+            self.over = True
+            raise OverflowError("over the budget")
+        self.parts.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def _written(result: QuerySolutions, fmt: QueryResultsFormat, budget: int | None) -> bytes | None:
+    """``result`` written by Oxigraph's own writer in ``fmt``; None once it grows past ``budget`` bytes
+    (then the work stops there)."""
+    sink = _Sink(budget)
+    try:
+        result.serialize(sink, format=fmt)
+    except Exception:
+        if sink.over:
+            return None
+        raise
+    return b"".join(sink.parts)
+
+
+def _solutions_at_most(body: bytes, fmt: QueryResultsFormat) -> int:
+    """No fewer than the solutions in ``body`` (as Oxigraph writes ``fmt``), counted in C: in JSON a
+    solution follows ``[`` or ``},{`` (which a string may hold too), in XML each is one ``<result>`` (text
+    is escaped), in CSV and TSV one line after the header (a CSV value may hold more)."""
+    if fmt == QueryResultsFormat.JSON:
+        return 0 if body.endswith(b'"bindings":[]}}') else body.count(b"},{") + 1
+    if fmt == QueryResultsFormat.XML:
+        return body.count(b"<result>")
+    return body.count(b"\n")
 
 
 def _results(data: dict, media_type: str) -> tuple[str, bytes]:
@@ -309,24 +357,23 @@ class _Thread:
     """One query thread, answering one query at a time. A daemon: a query abandoned at its time limit
     never holds the process open."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="kg-query", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            request, loop, done = job
-            reply = _answer(self.store, request)
+            store, request, loop, done = job
+            reply = _answer(store, request)
             with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits for the answer
                 loop.call_soon_threadsafe(_settle, done, reply)
 
-    def ask(self, request: _Request) -> asyncio.Future[tuple]:
-        """The answer to ``request``, computed on this thread."""
+    def ask(self, store: Store, request: _Request) -> asyncio.Future[tuple]:
+        """The answer to ``request`` over ``store``, computed on this thread."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[tuple] = loop.create_future()
-        self._jobs.put((request, loop, done))
+        self._jobs.put((store, request, loop, done))
         return done
 
     def stop(self) -> None:
@@ -360,24 +407,44 @@ class EmbeddedEngine(PlainResults):
     store: StoreKind = "memory"
     on_runaway: Callable[[str], None] | None = None
     _data: Store | None = field(default=None, init=False)
+    _held: StoreKind = field(default="disk", init=False)
+    _loading: asyncio.Task | None = field(default=None, init=False)
     _idle: asyncio.Queue[_Thread] = field(default_factory=asyncio.Queue, init=False)
     _waiting: int = field(default=0, init=False)
     _all: set[_Thread] = field(default_factory=set, init=False)
     _runaways: set[_Thread] = field(default_factory=set, init=False)
 
     async def start(self) -> "EmbeddedEngine":
-        """Load the data and start the threads; ``EngineError`` if the data won't load."""
+        """Open the data and start the threads; ``EngineError`` if the data won't open. A build to be held
+        in memory is answered from its on-disk store meanwhile (opened at once; the same data): the
+        server starts, and follows a new build, without waiting for the load."""
+        first: StoreKind = "disk" if self.source.store is not None else self.store
         try:
-            self._data = await asyncio.to_thread(open_data, self.source, self.store)
+            self._data = await asyncio.to_thread(open_data, self.source, first)
         except (OSError, SyntaxError, ValueError) as e:
             raise EngineError(f"cannot load the data: {e}") from e
+        self._held = first
         for _ in range(max(1, self.workers)):
             self._add_thread()
+        if self.store == "memory" and first == "disk" and self.source.dump is not None:
+            self._loading = asyncio.get_running_loop().create_task(self._load_into_memory())
         return self
 
+    async def _load_into_memory(self) -> None:
+        try:
+            data = await asyncio.to_thread(open_data, self.source, "memory")
+        except (OSError, SyntaxError, ValueError) as e:
+            log.warning("kg serve: the data stays on disk: it cannot be loaded into memory (%s)", e)
+            return
+        if self._data is not None:  # not closed meanwhile
+            self._data, self._held = data, "memory"
+
+    def holds(self) -> StoreKind:
+        """Where the data answering queries now is: ``memory`` or ``disk`` (a build still loading)."""
+        return self._held
+
     def _add_thread(self) -> None:
-        assert self._data is not None, "start() the engine first"
-        thread = _Thread(self._data)
+        thread = _Thread()
         self._all.add(thread)
         self._idle.put_nowait(thread)
 
@@ -402,7 +469,8 @@ class EmbeddedEngine(PlainResults):
                            base_iri=self.base_iri, within_cap=within_cap)
         limit = self.timeout if timeout is None else timeout
         thread = await self._acquire()
-        done = thread.ask(request)
+        assert self._data is not None, "the engine is closed"
+        done = thread.ask(self._data, request)
         try:
             async with asyncio.timeout(limit):  # counted from when a thread has the query
                 reply = await asyncio.shield(done)
@@ -447,6 +515,8 @@ class EmbeddedEngine(PlainResults):
 
     async def close(self) -> None:
         """Stop the threads; the data is freed once the last running query (if any) ends."""
+        if self._loading is not None:
+            self._loading.cancel()
         threads = list(self._all)
         for thread in threads:
             thread.stop()
