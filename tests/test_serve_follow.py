@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -155,6 +156,15 @@ def test_a_missing_folder_is_one_line_and_exit_1(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and run.stderr.strip().endswith("absent: no such folder")
     assert not (tmp_path / ".kg-serve-absent").exists()
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(seeds_build):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--data", str(seeds_build), "--port", str(port)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert run.stderr.strip() == f"kg serve: cannot listen on 127.0.0.1:{port}: Address already in use"
 
 
 def test_a_worker_restarted_after_a_timeout_opens_its_own_build(one_then_two, stand_in_slow):

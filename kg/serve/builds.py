@@ -5,15 +5,14 @@
 previous one. So that a build stays readable for as long as requests use it, the server serves each
 build from a *snapshot*: a private folder of hard links to the build's files, beside the data folder
 (``.kg-serve-<name>/<pid>-<n>/``; no data is copied, and the build's files never change once written).
-Every worker of a build opens that snapshot's store, so a worker restarted after a time-out opens the
-same build as the one its cache and its requests belong to. Where no snapshot can be made (another
-filesystem, no write permission beside the folder) the folder is served in place: then a restarted
-worker may open a newer build, and the log says so.
+A build's store and its in-memory copy are read from that snapshot, so its engine, its cache and its
+files always belong to the same build. Where no snapshot can be made (another filesystem, no write
+permission beside the folder) the folder is served in place, and the log says so.
 
 ``Builds`` checks the data folder every ``poll_interval`` seconds (the folder's and ``build.json``'s
-identity; ``check_now`` for SIGHUP). A new build is opened completely (snapshot, store, workers)
+identity; ``check_now`` for SIGHUP). A new build is opened completely (snapshot, store, query threads)
 before it becomes current; a request holds the build it started with (``acquire``/``release``) until
-its response is sent; a build no longer current is closed, its workers stopped and its snapshot
+its response is sent; a build no longer current is closed, its query threads stopped and its snapshot
 deleted, when its last request ends. A new build that cannot be opened is logged and the current one
 kept.
 """
@@ -193,8 +192,8 @@ async def open_build(settings: Settings, on_runaway: Callable[[str], None] | Non
     except FileNotFoundError as e:
         raise EngineError(f"{data_dir}: changed while it was being opened ({e.filename})") from None
     except OSError as e:
-        log.warning("kg serve: cannot snapshot %s (%s): serving it in place, so a worker restarted after a "
-                    "time-out may open a newer build", data_dir, e)
+        log.warning("kg serve: cannot snapshot %s (%s): serving it in place, so its files may change under "
+                    "running requests", data_dir, e)
         snap = None
     path = snap or data_dir
     try:
@@ -324,7 +323,7 @@ class Builds:
             return True
 
     async def close(self) -> None:
-        """Stop following and close every build (their workers stop, their snapshots are deleted)."""
+        """Stop following and close every build (their query threads stop, their snapshots are deleted)."""
         for task in [self._poller, *self._checks]:
             if task is not None:
                 task.cancel()

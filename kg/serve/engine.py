@@ -64,7 +64,7 @@ class QuerySyntaxError(QueryError):
 
 
 class QueryTooComplex(QuerySyntaxError):
-    """A query longer or more deeply nested than the server accepts (refused before any worker sees it)."""
+    """A query longer or more deeply nested than the server accepts (refused before the engine sees it)."""
 
 
 def check_query(sparql: str, max_chars: int, max_depth: int) -> Shape:
@@ -87,7 +87,7 @@ class ResultTooLarge(QueryError):
 
 
 class ServerBusy(QueryError):
-    """Every worker is busy and the queue is full (or the wait for a worker ran out): try again later."""
+    """Every query thread is busy and the queue is full (or the wait for one ran out): try again later."""
 
     status = 503
 
@@ -97,7 +97,7 @@ class ServerBusy(QueryError):
 
 
 class EngineError(QueryError):
-    """The engine itself failed: data that cannot be loaded, a worker that died."""
+    """The engine itself failed: data that cannot be loaded."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ class PlainResults:
         return bool(json.loads((await self.query(sparql, accept=JSON_RESULTS)).body)["boolean"])
 
 
-# ---- the data a worker serves -------------------------------------------------------------------------
+# ---- the data the engine serves -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Source:
@@ -350,7 +350,7 @@ def _term(term: Any) -> dict[str, Any]:
 # ---- the query threads ----------------------------------------------------------------------------
 
 _ERRORS: dict[str, type[QueryError]] = {"syntax": QuerySyntaxError, "too_large": ResultTooLarge,
-                                        "eval": QueryError, "engine": EngineError}
+                                        "eval": QueryError}
 
 
 class _Thread:

@@ -27,7 +27,7 @@ def byte_size(text: str) -> int:
 class Limits:
     """What one request may be: ``max_body`` bytes of body (else 413), ``max_url`` bytes of request target
     (414), ``max_head`` bytes of request line and headers (431), a query of at most ``max_query`` characters
-    nested at most ``max_depth`` brackets deep (400, before any worker sees it); a client has
+    nested at most ``max_depth`` brackets deep (400, before the engine sees it); a client has
     ``client_timeout`` seconds to send each request's head and body (then the connection is closed, or 408);
     at SIGTERM running requests have ``shutdown_timeout`` seconds to finish."""
 

@@ -70,7 +70,7 @@ def supervise(argv: list[str], host: str, port: int, shutdown_timeout: float) ->
     try:
         listener = socket.create_server((host, port), backlog=1024)
     except OSError as e:
-        print(f"kg serve: cannot listen on {host}:{port}: {e.strerror or e}", file=sys.stderr)
+        print(f"kg serve: cannot listen on {host}:{port}: {os.strerror(e.errno) if e.errno else e}", file=sys.stderr)
         return 1
     listener.set_inheritable(True)
     caught: list[int] = []
