@@ -243,6 +243,7 @@ class _Request:
 
 
 NATIVE_BUDGET = 64 * 2**20  # bytes of an answer Oxigraph's writers may produce before it is counted row by row
+ROW_BUDGET = 2048  # ... and no more than this many bytes a row of the result cap
 
 
 def _answer(store: Store, req: _Request) -> tuple:
@@ -258,7 +259,7 @@ def _answer(store: Store, req: _Request) -> tuple:
             return ("ok", "ask", *_results({"head": {}, "boolean": bool(result)}, req.media_type))
         if isinstance(result, QuerySolutions):
             fmt = QueryResultsFormat.from_media_type(choose(req.media_type, RESULTS) or RESULTS[0])
-            body = _written(result, fmt, None if req.within_cap else NATIVE_BUDGET)
+            body = _written(result, fmt, None if req.within_cap else min(NATIVE_BUDGET, ROW_BUDGET * req.max_results))
             if body is not None and (req.within_cap or _solutions_at_most(body, fmt) <= req.max_results):
                 return ("ok", "select", JSON_RESULTS if fmt == QueryResultsFormat.JSON else fmt.media_type, body)
             result = store.query(req.sparql, base_iri=req.base_iri, **options)  # near the cap: count the rows
