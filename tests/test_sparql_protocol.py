@@ -342,3 +342,4 @@ def test_a_folder_of_rdf_files_is_served_and_a_bad_file_skipped_with_one_line(st
     assert [b["o"]["value"] for b in r.json()["results"]["bindings"]] == ["fine", "named"]
     skipped = [line for line in files.log.read_text().splitlines() if "skipped" in line]
     assert len(skipped) == 1 and skipped[0].startswith("kg serve: skipped bad.nt: ")
+    assert httpx.get(files.url + "/health", timeout=10).json()["store"] == "memory"  # files are loaded, never on disk

@@ -397,7 +397,7 @@ class EmbeddedEngine(PlainResults):
     abandoned at the time limit (still running: only the process's end stops it)."""
 
     source: Source
-    workers: int = 2
+    workers: int = 4
     timeout: float = 10.0
     max_results: int = 100_000
     base_iri: str | None = None
@@ -419,7 +419,7 @@ class EmbeddedEngine(PlainResults):
         """Open the data and start the threads; ``EngineError`` if the data won't open. A build to be held
         in memory is answered from its on-disk store meanwhile (opened at once; the same data): the
         server starts, and follows a new build, without waiting for the load."""
-        first: StoreKind = "disk" if self.source.store is not None else self.store
+        first: StoreKind = "disk" if self.source.store is not None else "memory"  # RDF files: memory only
         try:
             self._data = await asyncio.to_thread(open_data, self.source, first)
         except (OSError, SyntaxError, ValueError) as e:
