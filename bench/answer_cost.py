@@ -1,5 +1,6 @@
-"""CPU per query of the no-repeat mix in one process, warm: the engine alone, with Oxigraph's own JSON
-writer, and through ``kg serve``'s worker answer path (``kg.serve.engine._answer``: rows to JSON in Python).
+"""CPU per query of the no-repeat mix in one process, warm: the engine alone (rows iterated in Python),
+with Oxigraph's own writers, and through ``kg serve``'s answer path (``kg.serve.engine._answer``), over the
+build's data in memory and over its on-disk store.
 
 ``python bench/answer_cost.py --data OUT [--queries 400]`` — the floor ``bench/overhead.py``'s CPU per
 request is compared with.
@@ -16,7 +17,8 @@ import pyoxigraph as ox
 
 import norepeat
 from results import GRAPH_FORMAT, SELECT_JSON, query_form
-from kg.serve.engine import _answer, _Request
+from kg.serve.analysis import analyse
+from kg.serve.engine import _answer, _Request, open_data, resolve_source
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=400)
     args = p.parse_args(argv)
     mix = norepeat.mix(args.data / "store", args.queries)
-    store = ox.Store.read_only(str(args.data / "store"))
+    source = resolve_source(args.data)
+    for kind in ("memory", "disk"):
+        store = open_data(source, kind)
+        for name, ms in cost(store, mix).items():
+            print(f"{kind}: {name}: {ms:.2f} ms CPU per query")
+    return 0
+
+
+def cost(store: ox.Store, mix: list[str]) -> dict[str, float]:
+    """CPU ms per query of ``mix`` on ``store``: each way of answering, after one warming pass."""
 
     def evaluate(q: str) -> None:
         r = store.query(q, use_default_graph_as_union=True)
@@ -39,19 +50,20 @@ def main(argv: list[str] | None = None) -> int:
         elif isinstance(r, ox.QueryTriples):
             r.serialize(format=ox.RdfFormat.N_TRIPLES)
 
-    def worker_path(q: str) -> None:
+    def server_path(q: str) -> None:
         accept = GRAPH_FORMAT if query_form(q) in ("CONSTRUCT", "DESCRIBE") else SELECT_JSON
-        _answer(store, _Request(q, accept, None, None, True, 100_000, None))
+        limit = analyse(q).limit
+        _answer(store, _Request(q, accept, None, None, True, 100_000, None, limit is not None and limit <= 100_000))
 
-    for run in (evaluate, native, worker_path):  # warm the caches
-        for q in mix[:80]:
+    out = {}
+    for run in (evaluate, native, server_path):
+        for q in mix[:80]:  # warm the caches
             run(q)
-    for run in (evaluate, native, worker_path):
         start = time.process_time()
         for q in mix:
             run(q)
-        print(f"{run.__name__}: {(time.process_time() - start) * 1000 / len(mix):.2f} ms CPU per query")
-    return 0
+        out[run.__name__] = (time.process_time() - start) * 1000 / len(mix)
+    return out
 
 
 if __name__ == "__main__":
