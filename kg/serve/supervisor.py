@@ -39,6 +39,7 @@ class _Server:
     control: socket.socket
     ready: bool = False
     replacing: bool = False  # asked to be replaced; a successor is starting
+    closed: bool = False  # its end of the channel is closed: it is exiting
     buffer: bytes = field(default=b"")
 
     @classmethod
@@ -51,10 +52,11 @@ class _Server:
         return cls(process, mine)
 
     def messages(self) -> list[bytes]:
-        """The complete lines the server process has written since last asked (``b""`` at end of file)."""
+        """The complete lines the server process has written since last asked."""
         data = self.control.recv(4096)
         if not data:
-            return [b""]
+            self.closed = True
+            return []
         self.buffer += data
         *lines, self.buffer = self.buffer.split(b"\n")
         return [line + b"\n" for line in lines]
@@ -92,7 +94,7 @@ def _watch(servers: list[_Server], argv: list[str], listener: socket.socket, cau
             if sig != signal.SIGHUP:
                 return 0
             servers[-1].signal(signal.SIGHUP)
-        readable, _, _ = select.select([s.control for s in servers], [], [], 0.2)
+        readable, _, _ = select.select([s.control for s in servers if not s.closed], [], [], 0.2)
         for server in [s for s in servers if s.control in readable]:
             for message in server.messages():
                 if message == READY:
