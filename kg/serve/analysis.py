@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
@@ -52,6 +53,20 @@ class Shape:
 
 
 def analyse(text: str) -> Shape:
+    """The shape of ``text``; the same query is looked at by the endpoint and then by the engine, so a short
+    text's shape is remembered."""
+    return _remembered(text) if len(text) <= _REMEMBER_CHARS else _analyse(text)
+
+
+_REMEMBER_CHARS = 16 * 2**10  # 256 remembered texts hold at most 4 MiB
+
+
+@lru_cache(maxsize=256)
+def _remembered(text: str) -> Shape:
+    return _analyse(text)
+
+
+def _analyse(text: str) -> Shape:
     shape = _scan(text)
     if _ESCAPE.search(text):
         decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
