@@ -22,6 +22,7 @@ from pathlib import Path
 
 import generate
 from servers import tree_rss_mib
+from results import save
 
 KG = Path(sys.executable).with_name("kg")
 
@@ -104,10 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         replace_text(victim, old)
     result = {"n": args.n, "jobs": args.jobs, "full": full, "incremental": incremental, "changed": victim.name}
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=1))
+    save(result, args.json)
     return 0
 
 

@@ -36,6 +36,7 @@ from kg.map import line
 from kg.paths import ROOT
 from kg.record import Release
 from kg.reference import ontology_graph, reference_graph
+from results import save
 
 
 def _old_map(rev: str) -> types.ModuleType:
@@ -112,9 +113,8 @@ def main() -> None:
           f"validation {figures['validate pyshacl'] / figures['validate fast']:.1f}x faster; "
           f"map + validate {figures['map new'] + figures['validate fast']:.2f} s "
           f"(+ to_json {figures['to_json']:.2f} s); {len(rejected_fast)} releases rejected by both")
-    if args.json:
-        args.json.write_text(json.dumps({"releases": n, "old_rev": args.old_rev, "bad_every": args.bad_every,
-                                         "cpu_seconds": figures, "rejected": len(rejected_fast)}, indent=2) + "\n")
+    save({"releases": n, "old_rev": args.old_rev, "bad_every": args.bad_every,
+         "cpu_seconds": figures, "rejected": len(rejected_fast)}, args.json)
 
 
 if __name__ == "__main__":

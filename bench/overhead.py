@@ -14,7 +14,6 @@ the CPU each server's process tree used (from ``/proc``): per request, and in co
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from contextlib import ExitStack
@@ -25,7 +24,7 @@ import httpx
 import loadgen
 import norepeat
 import servers
-from results import answer, diff
+from results import answer, diff, save
 
 
 def load(url: str, pid: int, mix: list[str], concurrency: int, seconds: float) -> dict[str, float]:
@@ -84,10 +83,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{cost[c]['oxigraph']['cores']:.2f} |")
     print(f"differential ({args.check} answers): {'identical' if not differ else f'{len(differ)} differ'}; "
           f"failed requests: {errors}")
-    if args.json:
-        args.json.write_text(json.dumps({"kg_options": args.kg_options, "mix_size": len(mix), "rounds": rounds,
-                                         "ratio": ratio, "cpu": cost, "differ": differ, "errors": errors},
-                                        indent=1) + "\n")
+    save({"kg_options": args.kg_options, "mix_size": len(mix), "rounds": rounds, "ratio": ratio, "cpu": cost,
+          "differ": differ, "errors": errors}, args.json)
     return 1 if differ else 0
 
 

@@ -21,6 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import launch  # noqa: E402  the tests' launcher: real kg serve, ready when it answers
+from results import save  # noqa: E402
 
 TOP_STATE = ("SELECT ?s (COUNT(?r) AS ?n) WHERE { ?r a <https://schema.org/NewsArticle> ; "
              "<https://schema.org/mentions> ?s . ?s a <https://w3id.org/osce-kg/ontology#ParticipatingState> } "
@@ -85,8 +86,7 @@ def main() -> int:
     report = {"data": str(args.data), "counts": releases, "rounds": args.rounds, "results": results}
     for name, r in results.items():
         print(f"{name:32} median {r['median_ms']:8.2f} ms   p95 {r['p95_ms']:8.2f} ms   {r['bytes']:>8} bytes")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    save(report, args.json)
     return 0
 
 

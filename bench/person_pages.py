@@ -10,7 +10,6 @@ medians and their ratio: what the roles and quotations sections cost on a cold p
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import conftest  # noqa: E402  the tests' launcher: real kg serve, ready when it answers
+from results import save  # noqa: E402
 
 MOST_QUOTED = ("SELECT ?p (COUNT(?q) AS ?n) WHERE {{ ?q <https://schema.org/spokenByCharacter> ?p }} "
                "GROUP BY ?p ORDER BY DESC(?n) LIMIT {limit}")
@@ -61,9 +61,7 @@ def main() -> int:
     medians = {name: statistics.median(t) for name, t in times.items()}
     ratio = medians["this"] / medians["baseline"]
     print(f"median: this {medians['this']:.0f} ms, baseline {medians['baseline']:.0f} ms, ratio {ratio:.2f}")
-    if args.json:
-        args.json.write_text(json.dumps({"data": str(args.data), "people": rows, "medians_ms": medians,
-                                         "ratio": round(ratio, 2)}, indent=1) + "\n")
+    save({"data": str(args.data), "people": rows, "medians_ms": medians, "ratio": round(ratio, 2)}, args.json)
     return 0
 
 

@@ -27,7 +27,7 @@ import httpx
 import loadgen
 import norepeat
 import servers
-from results import answer, diff
+from results import answer, diff, save
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_DIRS = ("ontology/queries", "kg/serve/examples", "queries")
@@ -147,10 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         for q, d in r["mismatches"].items():
             print(f"- {r['server']} differs from {names[0]} on {q}: {d}")
-    if args.json:
-        args.json.write_text(json.dumps({"mix": args.mix, "queries": len(queries) if args.mix == "norepeat" else list(queries),
-                                         "results": results}, indent=1) + "\n",
-                             encoding="utf-8")
+    save({"mix": args.mix, "queries": len(queries) if args.mix == "norepeat" else list(queries), "results": results},
+         args.json)
     return 1 if any(r["mismatches"] for r in results) else 0
 
 

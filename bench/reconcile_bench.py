@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from servers import kg_serve  # noqa: E402
+from results import save  # noqa: E402
 
 NAMES = ("Ian Borg", "Marc Perrin de Brichambaut", "Lamberto Zannier", "OSCE Mission to Skopje", "ODIHR",
          "Tajikistan", "Vienna", "Thomas Greminger", "UNHCR", "Kosovo", "Sinirlioglu", "High Commissioner")
@@ -61,8 +62,7 @@ def main() -> None:
     args = p.parse_args()
     figures = run(args.data, args.batches, args.size)
     print(json.dumps(figures, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=1) + "\n")
+    save(figures, args.json)
 
 
 if __name__ == "__main__":

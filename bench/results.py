@@ -9,12 +9,16 @@ erased: ``xsd:string`` vs plain literals, Virtuoso's ``typed-literal``, numeric 
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pyoxigraph as ox
+
+from kg.publish import write_atomic
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
@@ -104,3 +108,10 @@ def diff(a: Any, b: Any, limit: int = 3) -> str:
     sa, sb = set(map(repr, a)), set(map(repr, b))
     only_a, only_b = sorted(sa - sb)[:limit], sorted(sb - sa)[:limit]
     return f"{len(a)} vs {len(b)} rows; only first: {only_a}; only second: {only_b}"
+
+
+def save(report: Any, path: Path | None) -> None:
+    """Write a bench script's ``report`` as JSON to ``path`` (its ``--json``; nothing when None), whole or not at all."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, (json.dumps(report, indent=1) + "\n").encode("utf-8"))

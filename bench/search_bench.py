@@ -29,6 +29,7 @@ from servers import kg_serve
 from kg import search
 from kg.gazetteer import Gazetteer
 from kg.iris import Minter
+from results import save
 
 QUERIES = {
     "one word": ["border", "elections", "trafficking", "Tajikistan", "police", "media", "youth", "tolerance",
@@ -128,10 +129,8 @@ def main() -> int:
             print(f"{kind:10} /search.json p50 {out['search'][kind]['p50_ms']:7.2f} ms  p99 "
                   f"{out['search'][kind]['p99_ms']:7.2f} ms | SPARQL CONTAINS p50 "
                   f"{out['sparql_contains'][kind]['p50_ms']:9.1f} ms | {ratio:,.0f}x", file=sys.stderr)
-    text = json.dumps(out, indent=1)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    print(json.dumps(out, indent=1))
+    save(out, args.json)
     return 0
 
 

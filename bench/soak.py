@@ -38,6 +38,7 @@ import httpx
 
 import norepeat
 import servers
+from results import save
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "Soak marker {n} was added to this release."
@@ -217,8 +218,7 @@ def main(argv: list[str] | None = None) -> int:
               "memory_end_vs_1_min": round(memory["end_mib"] / memory["after_1_min_mib"], 3)
               if "after_1_min_mib" in memory else None}
     print(json.dumps(report, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    save(report, args.json)
     return 1 if report["failed"] or report["inconsistent"] else 0
 
 

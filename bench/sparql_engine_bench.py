@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.servers import free_port, wait_http  # noqa: E402
 from kg.serve.engine import EmbeddedEngine, resolve_source  # noqa: E402
 from kg.store import TRIG_NAME  # noqa: E402
+from results import save  # noqa: E402
 
 
 def replicate(data: Path, copies: int, work: Path) -> Path:
@@ -139,9 +139,7 @@ def main() -> int:
         print(f"{name:40} " + " ".join(f"{c:>15}" for c in cells))
     for k in ("direct", "engine", "http"):
         print(f"median of the per-query medians, {k}: {statistics.median(r[k]['p50_ms'] for r in results.values()):.2f} ms")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"quads": triples, "runs": args.runs, "queries": results}, indent=2) + "\n")
+    save({"quads": triples, "runs": args.runs, "queries": results}, args.json)
     return 0
 
 
